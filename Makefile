@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine (Python 3.11+, no GPU needed):
+#   make reproduce   set up .venv and run the experiment on the built-in default
+#                    (paper profile with CUDA, otherwise the smoke profile on procedural data)
+#   make test        set up .venv and run linters and the test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+TORCH_PIN := torch==2.13.0
+
+.PHONY: setup reproduce test lint
+
+$(BIN)/artifact: pyproject.toml requirements/lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH_PIN)
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(BIN)/artifact
+
+reproduce: setup
+	$(BIN)/artifact reproduce
+
+lint: setup
+	$(BIN)/ruff check artifact tests benchmarks
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/cffconvert --validate
+
+test: lint
+	$(BIN)/python -m pytest -q

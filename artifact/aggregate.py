@@ -1,0 +1,103 @@
+"""Reduce run metrics to mean and std over seeds: the only file claims read (aggregate.json)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from artifact.config import RunConfig
+from artifact.errors import InputError
+from artifact.io import read_json, write_json
+from artifact.metrics.keys import threshold_label
+
+SCHEMA = "artifact.aggregate/1"
+FINAL_FIELDS = ("mig", "dead_pct", "specialised", "mse", "effective_sparsity_pct")
+
+
+def _flatten(record: dict | None, prefix: str = "", suffix: str = "") -> dict[str, float]:
+    """One evaluation record -> {metric name: value} in the vocabulary of metrics/keys.py."""
+    if not record:
+        return {}
+    values = {
+        f"{prefix}{name}{suffix}": record[name]
+        for name in FINAL_FIELDS
+        if record.get(name) is not None
+    }
+    if not suffix:  # sweeps are kept for the end of stage 3 and of extended training
+        for threshold, count in record.get("specialised_at", {}).items():
+            values[f"{prefix}specialised_thr_{threshold}"] = count
+        for threshold, pct in record.get("dead_pct_at", {}).items():
+            values[f"{prefix}dead_pct_thr_{threshold}"] = pct
+    return values
+
+
+def run_values(joint: dict, extended: dict | None) -> dict[str, float]:
+    """All aggregate metric names of one (dataset, method, seed) run."""
+    values = _flatten(joint["final"]) | _flatten(joint.get("at_k_start"), suffix="_at_k_start")
+    timing = joint.get("timing_s", {})
+    for stage in ("stage1", "stage2", "stage3"):
+        if stage in timing:
+            values[f"{stage}_minutes"] = timing[stage] / 60
+    if extended is not None:
+        values |= _flatten(extended["final"], prefix="extended_")
+        if "extended" in extended.get("timing_s", {}):
+            values["extended_minutes"] = extended["timing_s"]["extended"] / 60
+    return values
+
+
+def _summary(values: list[float], seeds: list[int]) -> dict:
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,  # sample std (ddof=1)
+        "n": len(values),
+        "values": values,
+        "seeds": seeds,
+    }
+
+
+def aggregate(out_dir: Path, cfg: RunConfig, provenance: dict | None = None) -> dict:
+    """Read every run's metrics under out_dir/runs and write out_dir/aggregate.json."""
+    out_dir = Path(out_dir)
+    collected: dict[str, list[tuple[int, float]]] = {}
+    sources, n_parameters = set(), None
+    for dataset in cfg.data.datasets:
+        for method in cfg.train.methods:
+            for seed in cfg.train.seeds:
+                run_dir = out_dir / "runs" / f"{dataset}-{method}-{seed}"
+                joint_path = run_dir / "metrics.json"
+                if not joint_path.is_file():
+                    continue
+                joint = read_json(joint_path, "run metrics")
+                extended_path = run_dir / "extended.json"
+                extended = (
+                    read_json(extended_path, "run metrics") if extended_path.is_file() else None
+                )
+                sources.add(joint["data_source"])
+                n_parameters = joint.get("n_parameters", n_parameters)
+                for name, value in run_values(joint, extended).items():
+                    collected.setdefault(f"{dataset}.{method}.{name}", []).append((seed, value))
+    if not collected:
+        raise InputError(
+            f"no run metrics under {out_dir / 'runs'}; run `artifact reproduce` first."
+        )
+    metrics = {
+        key: _summary([v for _, v in pairs], [s for s, _ in pairs])
+        for key, pairs in sorted(collected.items())
+    }
+    if n_parameters is not None:
+        metrics["model.n_parameters"] = _summary([float(n_parameters)], [])
+    metrics["model.conv_sae_width"] = _summary([float(cfg.model.conv_sae_width)], [])
+    payload = {
+        "schema": SCHEMA,
+        "profile": cfg.profile,
+        "data_source": sources.pop() if len(sources) == 1 else "mixed",
+        "config_digest": cfg.digest(),
+        "provenance": provenance or {},
+        "thresholds": {
+            "specialisation": [threshold_label(t) for t in cfg.metrics.specialisation_sweep],
+            "dead": [threshold_label(t) for t in cfg.metrics.dead_sweep],
+        },
+        "metrics": metrics,
+    }
+    write_json(out_dir / "aggregate.json", payload)
+    return payload

@@ -1,0 +1,64 @@
+"""Atomic writes: a reader never sees a partial file, and a failed write keeps the old one."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from artifact.errors import InputError, StorageError
+
+
+def atomic_write(path: Path, write: Callable[[Any], None], mode: str = "wb") -> Path:
+    """Call `write(fileobj)` on a temp file beside `path`, fsync it, then rename over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        _discard(tmp_name)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageError(
+                f"disk full while writing {path}; the previous file was kept, free space and rerun."
+            ) from None
+        raise StorageError(
+            f"could not write {path} ({exc.strerror}); the previous file was kept."
+        ) from None
+    except BaseException:
+        _discard(tmp_name)
+        raise
+    return path
+
+
+def _discard(tmp_name: str) -> None:
+    try:
+        os.unlink(tmp_name)
+    except FileNotFoundError:
+        pass
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    text = json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n"
+    return atomic_write(path, lambda handle: handle.write(text), mode="w")
+
+
+def read_json(path: Path, what: str = "file") -> Any:
+    """Read JSON a previous step wrote; a missing or malformed file is one clear sentence."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} is missing; run the step that writes it first.")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(
+            f"{what} {path} is not valid JSON; delete it and rerun its step."
+        ) from None

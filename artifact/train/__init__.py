@@ -1,0 +1,1 @@
+"""Training: schedules (pure), losses, the step, revival, checkpoints and the phases."""
