@@ -9,12 +9,16 @@ TORCH_PIN := torch==2.13.0
 
 .PHONY: setup reproduce test lint
 
-$(BIN)/artifact: pyproject.toml requirements/lock.txt
+# Every step installs from hashed locks (requirements/compile.sh regenerates them): the installer
+# and build backend first, then every dependency but torch, then torch (CPU wheel here; the image
+# installs its CUDA build), then the project itself without touching the resolver again.
+$(BIN)/artifact: pyproject.toml requirements/build.txt requirements/lock.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/build.txt
+	$(BIN)/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r requirements/lock.txt
 	$(BIN)/python -m pip install -q $(TORCH_PIN)
-	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/lock.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 setup: $(BIN)/artifact

@@ -74,6 +74,9 @@ def reproduce(
     out: OutDirOption = None,
     fresh: FreshOption = False,
     device: DeviceOption = "auto",
+    workers: Annotated[
+        int, typer.Option("--workers", "-j", min=1, help="Parallel worker processes (one GPU each when available).")
+    ] = 1,
 ) -> None:
     """Run the whole experiment: data, 2 datasets x {Top-k, L1} x seeds, extended training,
     metrics, aggregate, claims, audit and report. Resumes from the last complete epoch."""
@@ -106,7 +109,7 @@ def reproduce(
                 epochs, advance=1, description=f"{record['stage']} ep {record['epoch']}{detail}"
             )
 
-        report = run_all(cfg, torch_device, fresh, on_phase, on_epoch)
+        report = run_all(cfg, torch_device, fresh, on_phase, on_epoch, workers)
         bars.update(phases, completed=len(plan.phases))
     typer.echo(f"report: {report}")
     typer.echo(f"claims: artifact verify-claims --metrics {cfg.paths.out}")

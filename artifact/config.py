@@ -43,6 +43,7 @@ class DataConfig(_Frozen):
     shapes3d_n_train: PositiveInt = 400_000
     n_eval_samples: PositiveInt = 10_000
     eval_seed: int = 0
+    subset_seed: int = 0  # which grid images a capped profile (max_images) draws
     # Set by a profile (null = the whole grid); not a paper knob.
     max_images: PositiveInt | None = None
 
@@ -134,6 +135,7 @@ class MetricsConfig(_Frozen):
     specialisation_threshold: PositiveFloat = 0.5
     n_bins: Annotated[int, Field(ge=2)] = 20
     mi_normalisation: Literal["none", "factor_entropy"] = "none"
+    neuron_binning: Literal["equal_width", "zero_and_positive"] = "equal_width"
     specialisation_sweep: tuple[PositiveFloat, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
     dead_sweep: tuple[PositiveFloat, ...] = (0.0005, 0.001, 0.002, 0.005, 0.01)
 

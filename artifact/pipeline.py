@@ -88,14 +88,60 @@ def write_claims(cfg: RunConfig, aggregate_payload: dict) -> tuple[Path, Path]:
     return claims, audit
 
 
+def run_chain(cfg: RunConfig, dataset: str, seed: int, device: torch.device, fresh: bool = False,
+              loaded: tuple[FactorDataset, Splits] | None = None,
+              on_epoch: EpochCallback | None = None) -> None:  # fmt: skip
+    """Every phase of one (dataset, seed): pretrain, then each method's joint and extended."""
+    loaded = loaded or load_for_training(dataset, cfg, device)
+    for phase, key in RunPlan.from_config(cfg).phases:
+        if (key.dataset, key.seed) == (dataset, seed):
+            run_phase(phase, key, cfg, device, fresh, loaded, on_epoch)
+
+
+def _worker_chain(job: tuple[str, str, int, str, bool, int]) -> str:
+    """Entry point of a worker process: one (dataset, seed) chain on the worker's device."""
+    cfg_json, dataset, seed, device_name, fresh, n_threads = job
+    torch.set_num_threads(n_threads)
+    cfg = RunConfig.model_validate_json(cfg_json)
+    run_chain(cfg, dataset, seed, torch.device(device_name), fresh)
+    return f"{dataset}-{seed}"
+
+
+def _run_parallel(cfg: RunConfig, device: torch.device, fresh: bool, workers: int,
+                  on_chain: Callable[[int, int, str], None] | None) -> None:  # fmt: skip
+    """The (dataset, seed) chains are independent: spread them over `workers` processes.
+
+    Job i runs on GPU i mod n_gpus (each worker's chains go to its own GPU when there are as
+    many GPUs as workers); on a CPU the cores are split evenly between workers.
+    """
+    import multiprocessing
+
+    chains = [(d, s) for d in cfg.data.datasets for s in cfg.train.seeds]
+    n_gpus = torch.cuda.device_count() if device.type == "cuda" else 0
+    n_threads = max(1, torch.get_num_threads() // workers)
+    jobs = [
+        (cfg.model_dump_json(), d, s, f"cuda:{i % n_gpus}" if n_gpus else "cpu", fresh, n_threads)
+        for i, (d, s) in enumerate(chains)
+    ]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for done, name in enumerate(pool.imap_unordered(_worker_chain, jobs), start=1):
+            if on_chain is not None:
+                on_chain(done, len(jobs), name)
+
+
 def reproduce(
     cfg: RunConfig,
     device: torch.device,
     fresh: bool = False,
     on_phase: Callable[[int, int, str], None] | None = None,
     on_epoch: EpochCallback | None = None,
+    workers: int = 1,
 ) -> Path:
-    """Run the whole experiment of `cfg` and return the report's path."""
+    """Run the whole experiment of `cfg` and return the report's path.
+
+    With workers > 1 the (dataset, seed) chains run in parallel processes; the aggregate,
+    claims and report wait for all of them.
+    """
     from artifact.report import build_report
 
     out = Path(cfg.paths.out)
@@ -103,16 +149,18 @@ def reproduce(
     with directory_lock(out):
         for name in cfg.data.datasets:
             prepare_dataset(name, cfg.data, cfg.paths.data_dir)
-        loaded: dict[str, tuple[FactorDataset, Splits]] = {}
-        for number, (phase, key) in enumerate(plan.phases):
-            if on_phase is not None:
-                on_phase(number, len(plan.phases), f"{phase} {key.for_phase(phase).name}")
-            if key.dataset not in loaded:  # one dataset resident at a time
-                loaded = {key.dataset: load_for_training(key.dataset, cfg, device)}
-            run_phase(phase, key, cfg, device, fresh, loaded[key.dataset], on_epoch)
-        provenance = collect_provenance(
-            cfg, {name: ds.checksum or "unknown" for name, (ds, _) in loaded.items()}
-        )
-        aggregate_payload = aggregate(out, cfg, provenance)
+        if workers > 1:
+            _run_parallel(cfg, device, fresh, workers, on_phase)
+        else:
+            loaded: tuple[FactorDataset, Splits] | None = None
+            for number, (phase, key) in enumerate(plan.phases):
+                if on_phase is not None:
+                    on_phase(number, len(plan.phases), f"{phase} {key.for_phase(phase).name}")
+                if (
+                    loaded is None or loaded[0].name != key.dataset
+                ):  # one dataset resident at a time
+                    loaded = load_for_training(key.dataset, cfg, device)
+                run_phase(phase, key, cfg, device, fresh, loaded, on_epoch)
+        aggregate_payload = aggregate(out, cfg, collect_provenance(cfg))
         write_claims(cfg, aggregate_payload)
         return build_report(out, out / "report")

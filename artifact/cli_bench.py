@@ -1,0 +1,46 @@
+"""`artifact bench`: the speed of each training step against this machine's dense matmul (bench.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from artifact.cli_common import JsonOption, ParamsOption, handle_errors
+
+BenchDevice = Annotated[
+    Literal["cpu", "cuda"], typer.Option("--device", help="Where to run the steps: cpu or cuda.")
+]
+
+
+def bench(
+    device: BenchDevice = "cpu",
+    as_json: JsonOption = False,
+    params: ParamsOption = Path("params.yaml"),
+) -> None:
+    """Time the VAE, SAE (Top-k sparse and dense, L1) and joint steps at paper scale, side by side
+    with the dense (512x4096)@(4096x8192) matmul; --json prints {matmul, rows}."""
+    import torch
+
+    from artifact.bench import check_device, format_table, run_bench
+    from artifact.config import load_params, resolve
+    from artifact.train.determinism import configure_determinism
+
+    cfg = resolve(load_params(params), "paper")  # the paper's sizes, whatever the file's profile
+    torch_device = torch.device(device)
+    check_device(torch_device)
+    configure_determinism(torch_device, cfg.train.precision)  # the settings training runs under
+    progress = (
+        None
+        if as_json
+        else lambda row: typer.echo(f"  {row['name']}: {row['ms_per_step']:.1f} ms", err=True)
+    )
+    report = run_bench(cfg, torch_device, on_row=progress)
+    typer.echo(json.dumps(report, indent=2) if as_json else format_table(report))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `artifact bench` to the CLI."""
+    app.command("bench")(handle_errors(bench))

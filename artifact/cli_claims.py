@@ -1,0 +1,77 @@
+"""`artifact verify-claims` and `artifact audit-paper`: thin commands over artifact.claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from artifact.cli_common import MetricsDirOption, handle_errors
+from artifact.errors import ExitCode
+
+ClaimsFormat = Annotated[
+    Literal["table", "json", "markdown"],
+    typer.Option("--format", help="table (terminal), json (stdout, machine-readable) or markdown."),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Also fail (exit 1) when a claim's metric is missing (not_run)."),
+]
+ClaimsDirOption = Annotated[
+    Path | None,
+    typer.Option("--claims", help="Claim registry directory; default: the repository's claims/."),
+]
+
+
+def _print_json(payload: dict) -> None:
+    typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `verify-claims` and `audit-paper` to the artifact CLI."""
+
+    @app.command("verify-claims")
+    @handle_errors
+    def verify_claims_command(
+        metrics: MetricsDirOption,
+        format: ClaimsFormat = "table",
+        strict: StrictOption = False,
+        claims: ClaimsDirOption = None,
+    ) -> None:
+        """Judge every claim of the paper against DIR/aggregate.json: reproduced, not_reproduced,
+        not_run, not_comparable or paper_inconsistent. Exit 1 when a checked claim fails."""
+        from artifact.claims import load_registry, verify_claims
+        from artifact.claims.render import claims_markdown, claims_table
+        from artifact.claims.verdicts import load_aggregate
+
+        report = verify_claims(load_aggregate(metrics), load_registry(claims))
+        if format == "json":
+            _print_json(report.model_dump(mode="json"))
+        elif format == "markdown":
+            typer.echo(claims_markdown(report), nl=False)
+        else:
+            Console(width=200).print(claims_table(report))
+        if report.failed(strict):
+            raise typer.Exit(code=int(ExitCode.CLAIM_FAILED))
+
+    @app.command("audit-paper")
+    @handle_errors
+    def audit_paper_command(
+        format: ClaimsFormat = "table",
+        claims: ClaimsDirOption = None,
+    ) -> None:
+        """Check the paper's numbers against each other: the same quantity in two places, stated
+        ratios and ranges against the tables, counts, formulas and citations."""
+        from artifact.claims import audit_paper
+        from artifact.claims.render import audit_markdown, audit_table
+
+        report = audit_paper(claims)
+        if format == "json":
+            _print_json(report.model_dump(mode="json"))
+        elif format == "markdown":
+            typer.echo(audit_markdown(report), nl=False)
+        else:
+            Console(width=200).print(audit_table(report))

@@ -1,0 +1,60 @@
+"""File hashes and the pin check every official file goes through (fetch, prepare, verify).
+
+md5 is checked because it is the only hash published for the official files (docs/data.md);
+sha256 is computed alongside, recorded in provenance, and once pinned in `spec.py` it is the
+hash a file is held to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from artifact.data.spec import Pin
+from artifact.errors import ChecksumError, DataError
+
+BLOCK_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    size: int
+    md5: str
+    sha256: str
+
+
+def digest_file(path: Path, on_bytes: Callable[[int], None] | None = None) -> FileDigest:
+    """md5 and sha256 of a file in one streaming pass; `on_bytes(n)` reports progress."""
+    md5, sha256, size = hashlib.md5(usedforsecurity=False), hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(BLOCK_BYTES):
+                md5.update(block)
+                sha256.update(block)
+                size += len(block)
+                if on_bytes is not None:
+                    on_bytes(len(block))
+    except OSError as exc:
+        raise DataError(
+            f"could not read {path} ({exc.strerror}); check the path and permissions."
+        ) from None
+    return FileDigest(size=size, md5=md5.hexdigest(), sha256=sha256.hexdigest())
+
+
+def check_pin(path: Path, digest: FileDigest, pin: Pin, remedy: str) -> str:
+    """The pin status of a file ('sha256 verified', 'md5 verified' or 'unpinned'); a mismatch
+    raises ChecksumError naming the file, the expected and the actual hash, and `remedy`."""
+    if pin.sha256 is not None:
+        expected, actual, algorithm = pin.sha256, digest.sha256, "sha256"
+    elif pin.md5 is not None:
+        expected, actual, algorithm = pin.md5, digest.md5, "md5"
+    else:
+        return "unpinned"
+    if actual != expected.lower():
+        raise ChecksumError(
+            f"{path} has {algorithm} {actual} but {expected} was expected "
+            f"({digest.size} bytes, corrupt or truncated); {remedy}"
+        )
+    return f"{algorithm} verified"

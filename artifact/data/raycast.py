@@ -1,0 +1,113 @@
+"""Ray intersections with the four Shapes3D objects, vectorised over rays and scales.
+
+The object stands on the floor (y = 0) at the origin, upright (y up); its sizes are linear in the
+scale factor. Rays are origins `o` and unit directions `d` of shape [.., R, 3] (an origin may be a
+single point [3]); sizes are [S, 1], so every result is [S, R]: the ray parameter t of the first
+hit (inf: none) and the outward unit normal there [S, R, 3].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CUBE, CYLINDER, SPHERE, CAPSULE = 0, 1, 2, 3
+SHAPES = (CUBE, CYLINDER, SPHERE, CAPSULE)
+_EPS = 1e-6  # hits closer than this are the ray's own starting surface
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2]
+
+
+def _on_axis(height: np.ndarray) -> np.ndarray:
+    """Points (0, height, 0) [S, 1, 3] for heights [S, 1]."""
+    zero = np.zeros_like(height)
+    return np.stack([zero, height, zero], -1)
+
+
+def _nearest(*hits: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per ray, the nearest of several (t, normal) hits: the first surface of their union."""
+    ts = np.stack([t for t, _ in hits])  # [H, S, R]
+    which = ts.argmin(0)[None]
+    t = np.take_along_axis(ts, which, 0)[0]
+    normals = np.stack([np.broadcast_to(normal, t.shape + (3,)) for _, normal in hits])
+    return t, np.take_along_axis(normals, which[..., None], 0)[0]
+
+
+def _sphere(o, d, centre_y, radius):
+    """Sphere of `radius` centred at (0, centre_y, 0)."""
+    centre = _on_axis(centre_y)
+    oc = o - centre
+    b = _dot(oc, d)
+    disc = b * b - (_dot(oc, oc) - radius**2)
+    t = -b - np.sqrt(np.maximum(disc, 0.0))
+    t = np.where((disc >= 0) & (t > _EPS), t, np.inf)
+    point = o + np.where(np.isfinite(t), t, 0.0)[..., None] * d
+    return t, (point - centre) / radius[..., None]
+
+
+def _tube(o, d, radius, y_low, y_high):
+    """Open vertical tube x^2 + z^2 = radius^2 between two heights."""
+    a = d[..., 0] ** 2 + d[..., 2] ** 2
+    b = o[..., 0] * d[..., 0] + o[..., 2] * d[..., 2]
+    disc = b * b - a * (o[..., 0] ** 2 + o[..., 2] ** 2 - radius**2)
+    t = (-b - np.sqrt(np.maximum(disc, 0.0))) / np.maximum(a, 1e-12)
+    y = o[..., 1] + t * d[..., 1]
+    t = np.where((disc >= 0) & (t > _EPS) & (y >= y_low) & (y <= y_high), t, np.inf)
+    point = o + np.where(np.isfinite(t), t, 0.0)[..., None] * d
+    return t, point * np.array([1.0, 0.0, 1.0]) / radius[..., None]
+
+
+def _top_disc(o, d, radius, height):
+    """Horizontal disc of `radius` at `height`, facing up (the cylinder's top)."""
+    t = (height - o[..., 1]) / np.where(d[..., 1] == 0, 1e-12, d[..., 1])
+    x, z = o[..., 0] + t * d[..., 0], o[..., 2] + t * d[..., 2]
+    t = np.where((t > _EPS) & (x * x + z * z <= radius**2), t, np.inf)
+    return t, np.array([0.0, 1.0, 0.0])
+
+
+def _box(o, d, half):
+    """Axis-aligned cube of half side `half` resting on the floor (slab method)."""
+    low = np.stack([-half, 0 * half, -half], -1)  # [S, 1, 3]
+    high = np.stack([half, 2 * half, half], -1)
+    safe = np.where(d == 0, 1e-12, d)
+    t1, t2 = (low - o) / safe, (high - o) / safe  # [S, R, 3]
+    near = np.minimum(t1, t2)
+    t_in, t_out = near.max(-1), np.maximum(t1, t2).min(-1)
+    t = np.where((t_in <= t_out) & (t_in > _EPS), t_in, np.inf)
+    face = near.argmax(-1)[..., None]  # the slab entered last holds the face that was hit
+    normal = np.zeros(t.shape + (3,))
+    toward = np.take_along_axis(np.broadcast_to(d, normal.shape), face, -1)
+    np.put_along_axis(normal, face, -np.sign(toward), -1)
+    return t, normal
+
+
+def hit_object(shape: int, o: np.ndarray, d: np.ndarray, scale: np.ndarray):
+    """First hit of rays (o, d) with `shape` at each scale [S]: t [S, R], normal [S, R, 3]."""
+    s = np.asarray(scale, dtype=np.float64)[:, None]  # [S, 1]
+    if shape == CUBE:
+        return _box(o, d, 0.5 * s)
+    if shape == SPHERE:
+        return _sphere(o, d, 0.6 * s, 0.6 * s)
+    if shape == CYLINDER:
+        radius, height = 0.5 * s, 1.1 * s
+        return _nearest(_tube(o, d, radius, 0 * s, height), _top_disc(o, d, radius, height))
+    radius, length = 0.42 * s, 0.7 * s  # capsule: a tube between two hemispheres
+    return _nearest(
+        _tube(o, d, radius, radius, radius + length),
+        _sphere(o, d, radius, radius),
+        _sphere(o, d, radius + length, radius),
+    )
+
+
+# Per shape, a sphere (centre height, radius) holding the object at scale 1.25 with a margin.
+_BOUNDS = {CUBE: (0.63, 1.1), CYLINDER: (0.69, 0.95), SPHERE: (0.75, 0.77), CAPSULE: (0.97, 0.99)}
+
+
+def rays_near(shape: int, o: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Indices of the rays [R] passing through the shape's bounding sphere; the others miss it,
+    so exact tests run on these only."""
+    height, radius = _BOUNDS[shape]
+    to_centre = np.array([0.0, height, 0.0]) - o
+    along = np.maximum(_dot(to_centre, d), 0.0)
+    return np.flatnonzero(_dot(to_centre, to_centre) - along**2 < radius**2)

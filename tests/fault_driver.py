@@ -1,0 +1,74 @@
+"""Test helper (not a test): run one (dataset, seed) chain, optionally SIGKILL-ing the process
+at a chosen point, so tests can check that a resumed run ends where an uninterrupted run ends.
+
+usage: python tests/fault_driver.py PARAMS [STAGE EPOCH WHERE]
+WHERE: step (inside the training loop), evaluate (during evaluation), save (after the
+checkpoint's temp file is written, before the rename).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import torch
+
+from artifact import io as artifact_io
+from artifact.config import load_params, resolve
+from artifact.pipeline import run_chain
+from artifact.train import phases
+
+
+def _die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def install_kill(stage: str, epoch: int, where: str) -> None:
+    current = {}
+    original_run_epoch = phases.PhaseRunner._run_epoch
+
+    def run_epoch(self, state, stage_, epoch_, position):
+        current["at"] = (stage_, epoch_)
+        return original_run_epoch(self, state, stage_, epoch_, position)
+
+    def armed() -> bool:
+        return current.get("at") == (stage, epoch)
+
+    original_evaluate, original_step, original_replace = phases.evaluate, phases.train_step, artifact_io.os.replace
+    calls = {"step": 0}
+
+    def evaluate(*args, **kwargs):
+        if where == "evaluate" and armed():
+            _die()
+        return original_evaluate(*args, **kwargs)
+
+    def train_step(*args, **kwargs):
+        if where == "step" and armed():
+            calls["step"] += 1
+            if calls["step"] == 2:
+                _die()
+        return original_step(*args, **kwargs)
+
+    def replace(src, dst):
+        if where == "save" and armed() and str(dst).endswith(".pt"):
+            _die()
+        return original_replace(src, dst)
+
+    phases.PhaseRunner._run_epoch = run_epoch
+    phases.evaluate, phases.train_step = evaluate, train_step
+    artifact_io.os.replace = replace
+
+
+def main(argv: list[str]) -> None:
+    cfg = resolve(load_params(argv[0]))
+    if len(argv) == 4:
+        install_kill(argv[1], int(argv[2]), argv[3])
+    for dataset in cfg.data.datasets:
+        for seed in cfg.train.seeds:
+            run_chain(cfg, dataset, seed, torch.device("cpu"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
