@@ -92,6 +92,7 @@ def aggregate(out_dir: Path, cfg: RunConfig, provenance: dict | None = None) -> 
         "profile": cfg.profile,
         "data_source": sources.pop() if len(sources) == 1 else "mixed",
         "config_digest": cfg.digest(),
+        "config": cfg.model_dump(mode="json"),  # the resolved values that setup claims check
         "provenance": provenance or {},
         "thresholds": {
             "specialisation": [threshold_label(t) for t in cfg.metrics.specialisation_sweep],

@@ -25,21 +25,7 @@ import torch
 from artifact.bench_rows import ROWS, Row, Setup, matmul_operands
 from artifact.config import RunConfig
 from artifact.errors import HardwareError
-
-
-def configure_host_allocator() -> bool:
-    """Let glibc reuse freed large blocks instead of handing them back to the OS.
-
-    By default each tensor over 32 MB is a fresh mmap, so every step's 134 MB gradients fault in
-    their pages again (about 0.1 s per matrix here). Call once per process, before training;
-    returns whether it took effect (False where glibc's mallopt is missing).
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 31))
+from artifact.train.determinism import configure_host_allocator
 
 
 def check_device(device: torch.device) -> None:

@@ -3,7 +3,6 @@ function and prints. Library errors (ArtifactError) become one line on stderr an
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from artifact import cli_bench, cli_claims, cli_data, cli_env, cli_report
 from artifact.cli_common import OutDirOption, ParamsOption, handle_errors
 from artifact.config import RunConfig, load_params, resolve
 
@@ -31,7 +31,7 @@ ProfileChoice = Literal["auto", "smoke", "cpu", "paper"]
 ProfileOption = Annotated[
     ProfileChoice,
     typer.Option(
-        "--profile", help="auto: paper with CUDA, else smoke. Default: the file's `profile`."
+        "--profile", help="auto: paper where CUDA is present, else smoke (and says which)."
     ),
 ]
 DatasetOption = Annotated[str, typer.Option("--dataset", help="dsprites or shapes3d.")]
@@ -78,8 +78,11 @@ def reproduce(
         int, typer.Option("--workers", "-j", min=1, help="Parallel worker processes (one GPU each when available).")
     ] = 1,
 ) -> None:
-    """Run the whole experiment: data, 2 datasets x {Top-k, L1} x seeds, extended training,
-    metrics, aggregate, claims, audit and report. Resumes from the last complete epoch."""
+    """Run the whole experiment and write its report; resumes from the last complete epoch.
+
+    Data, 2 datasets x {Top-k, L1} x seeds, extended training, metrics, aggregate, claims,
+    audit and report, in that order.
+    """
 
     from artifact.pipeline import RunPlan
     from artifact.pipeline import reproduce as run_all
@@ -206,8 +209,10 @@ def aggregate_command(params: ParamsOption = Path("params.yaml"), out: OutDirOpt
 @app.command("claims")
 @handle_errors
 def claims_command(params: ParamsOption = Path("params.yaml"), out: OutDirOption = None) -> None:
-    """Write claims.json and audit.json from aggregate.json (the DVC claims stage; never fails on
-    a claim that does not reproduce: `artifact verify-claims` is the command that judges)."""
+    """Write claims.json and audit.json from aggregate.json (the DVC claims stage).
+
+    Never fails on a claim that does not reproduce: `artifact verify-claims` is the judge.
+    """
     from artifact.io import read_json
     from artifact.pipeline import write_claims
 
@@ -218,18 +223,8 @@ def claims_command(params: ParamsOption = Path("params.yaml"), out: OutDirOption
 
 
 # Commands owned by their own modules; each exposes register(app).
-for _module in (
-    "artifact.cli_data",
-    "artifact.cli_claims",
-    "artifact.cli_env",
-    "artifact.cli_report",
-    "artifact.cli_bench",
-):
-    try:
-        importlib.import_module(_module).register(app)
-    except ModuleNotFoundError as _missing:  # a module still being written must not break the rest
-        if _missing.name != _module:
-            raise
+for _module in (cli_data, cli_claims, cli_env, cli_report, cli_bench):
+    _module.register(app)
 
 
 def main() -> None:

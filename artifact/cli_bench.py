@@ -20,8 +20,11 @@ def bench(
     as_json: JsonOption = False,
     params: ParamsOption = Path("params.yaml"),
 ) -> None:
-    """Time the VAE, SAE (Top-k sparse and dense, L1) and joint steps at paper scale, side by side
-    with the dense (512x4096)@(4096x8192) matmul; --json prints {matmul, rows}."""
+    """Time the training steps at paper scale against this machine's dense matmul rate.
+
+    VAE, SAE (Top-k sparse and dense, L1), joint step and evaluation, side by side with the dense
+    (512x4096)@(4096x8192) matmul; --json prints {matmul, rows}.
+    """
     import torch
 
     from artifact.bench import check_device, format_table, run_bench

@@ -41,8 +41,10 @@ def register(app: typer.Typer) -> None:
         strict: StrictOption = False,
         claims: ClaimsDirOption = None,
     ) -> None:
-        """Judge every claim of the paper against DIR/aggregate.json: reproduced, not_reproduced,
-        not_run, not_comparable or paper_inconsistent. Exit 1 when a checked claim fails."""
+        """Judge every claim of the paper against DIR/aggregate.json; exit 1 when one fails.
+
+        Verdicts: reproduced, not_reproduced, not_run, not_comparable, paper_inconsistent.
+        """
         from artifact.claims import load_registry, verify_claims
         from artifact.claims.render import claims_markdown, claims_table
         from artifact.claims.verdicts import load_aggregate
@@ -63,8 +65,11 @@ def register(app: typer.Typer) -> None:
         format: ClaimsFormat = "table",
         claims: ClaimsDirOption = None,
     ) -> None:
-        """Check the paper's numbers against each other: the same quantity in two places, stated
-        ratios and ranges against the tables, counts, formulas and citations."""
+        """Check the paper's numbers against each other (needs no run).
+
+        The same quantity in two places, stated ratios and ranges against the tables, counts,
+        formulas and citations.
+        """
         from artifact.claims import audit_paper
         from artifact.claims.render import audit_markdown, audit_table
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from typer._click.exceptions import ClickException  # typer vendors its click
 
-from artifact.errors import ArtifactError
+from artifact.errors import ArtifactError, ExitCode
 
 F = TypeVar("F", bound=Callable)
 
@@ -39,7 +41,9 @@ def fail(message: str, code: int) -> typer.Exit:
 def handle_errors(func: F) -> F:
     """Turn an ArtifactError raised below the CLI into one line on stderr and its exit code.
 
-    Only ArtifactError is caught: typer.Exit (a RuntimeError subclass) and real bugs pass.
+    typer.Exit (a RuntimeError subclass) and click's usage errors pass through untouched. Any
+    other exception is a bug of the artifact: one line saying so, exit 70 (EX_SOFTWARE), and the
+    traceback only when ARTIFACT_TRACEBACK=1 asks for it.
     """
 
     @functools.wraps(func)
@@ -51,5 +55,15 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted; the last complete checkpoint is kept.", err=True)
             sys.exit(130)
+        except (typer.Exit, typer.Abort, ClickException):
+            raise
+        except Exception as bug:
+            if os.environ.get("ARTIFACT_TRACEBACK") == "1":
+                raise
+            raise fail(
+                f"internal error ({type(bug).__name__}: {bug}); this is a bug of the artifact, "
+                "rerun with ARTIFACT_TRACEBACK=1 to see where and please report it.",
+                ExitCode.INTERNAL,
+            ) from None
 
     return wrapper  # type: ignore[return-value]

@@ -21,10 +21,13 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def env(params: ParamsOption = DEFAULT_PARAMS, as_json: JsonOption = False) -> None:
-    """Print this environment's provenance record: git commit and dirty flag, Python and package
-    versions, torch/CUDA/cuDNN, GPU or CPU, determinism settings, data source, the params'
-    sha256 and, inside the container, the image. Dataset checksums are added by each run (the
-    files it loaded); `artifact data info` shows those on disk."""
+    """Print this environment's provenance record (what every metrics file carries).
+
+    Git commit and dirty flag, Python and package versions, torch/CUDA/cuDNN, GPU or CPU,
+    determinism settings, data source, the params' sha256 and, inside the container, the image.
+    Dataset checksums are added by each run (the files it loaded); `artifact data info` shows
+    those on disk.
+    """
     from artifact.provenance import collect_provenance
     from artifact.train.determinism import configure_determinism, pick_device
 

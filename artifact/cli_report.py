@@ -23,8 +23,10 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     @handle_errors
     def report(metrics: MetricsDirOption = Path("results"), out: ReportOutOption = None) -> None:
-        """Write a self-contained report (Markdown and offline HTML) of this run beside the
-        paper: Tables 1-7 with verdicts, Figures 1-11, the audit findings and the provenance."""
+        """Write a self-contained report of this run beside the paper (Markdown, offline HTML).
+
+        Tables 1-7 with verdicts, Figures 1-11, the audit findings and the provenance.
+        """
         from artifact.report import build_report
 
         path = build_report(metrics, out if out is not None else metrics / "report")

@@ -184,19 +184,28 @@ def _scaled_epochs(n_epochs: int, scale: float) -> int:
 
 def _scaled_stage3(stage3: Stage3Config, scale: float, width_scale: float) -> Stage3Config:
     """Scale the k schedule with the stage: break points keep their fraction of the stage,
-    k keeps its fraction of the dictionary width (so sparsity is the paper's)."""
-    n_epochs = _scaled_epochs(stage3.n_epochs, scale)
-    warmup = round(stage3.k_warmup_epochs / stage3.n_epochs * n_epochs)
-    if stage3.k_warmup_epochs > 0:  # a scaled run still starts at k_start for at least one epoch
-        warmup = max(1, warmup)
-    warmup = min(n_epochs, warmup)
-    anneal_end = round(stage3.k_anneal_end_epoch / stage3.n_epochs * n_epochs)
-    anneal_end = min(n_epochs, max(warmup + 1, anneal_end))
+    k keeps its fraction of the dictionary width (so sparsity is the paper's).
+
+    The schedule keeps its three parts however short the stage: at least one epoch at k_start
+    (the warm-up), at least one of annealing, and, as the paper's last 5 of 50 epochs, at least
+    one at k_end. So a scaled stage 3 has at least 3 epochs and always ends at the target k.
+    """
+    has_warmup = stage3.k_warmup_epochs > 0
+    has_plateau = stage3.k_anneal_end_epoch < stage3.n_epochs
+    n_epochs = max(
+        _scaled_epochs(stage3.n_epochs, scale),
+        min(stage3.n_epochs, int(has_warmup) + 1 + int(has_plateau)),
+    )
+    fraction = n_epochs / stage3.n_epochs
+    warmup = round(stage3.k_warmup_epochs * fraction)
+    warmup = min(n_epochs, max(int(has_warmup), warmup))
+    anneal_end = round(stage3.k_anneal_end_epoch * fraction)
+    anneal_end = max(warmup + 1, min(anneal_end, n_epochs - int(has_plateau)))
     return stage3.model_copy(
         update={
             "n_epochs": n_epochs,
             "k_warmup_epochs": warmup,
-            "k_anneal_end_epoch": anneal_end,
+            "k_anneal_end_epoch": min(n_epochs, anneal_end),
             "k_start": max(1, round(stage3.k_start * width_scale)),
             "k_end": max(1, round(stage3.k_end * width_scale)),
         }

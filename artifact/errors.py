@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     DATA = 3  # dataset missing, corrupt or with a wrong checksum
     RUNTIME = 4  # training diverged (NaN/inf), disk full, another process holds the lock
     HARDWARE = 5  # no GPU where one is required, not enough memory or disk
+    INTERNAL = 70  # a bug of the artifact (EX_SOFTWARE), reported in one line
 
 
 class ArtifactError(Exception):

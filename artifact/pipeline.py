@@ -16,7 +16,11 @@ from artifact.data import FactorDataset, eval_indices, load_dataset, prepare_dat
 from artifact.io import write_json
 from artifact.lock import directory_lock
 from artifact.provenance import collect_provenance
-from artifact.train.determinism import configure_determinism, seed_everything
+from artifact.train.determinism import (
+    configure_determinism,
+    configure_host_allocator,
+    seed_everything,
+)
 from artifact.train.phases import PhaseRunner, RunKey, Splits
 
 EpochCallback = Callable[[str, dict], None]  # (run name, evaluation record)
@@ -61,6 +65,7 @@ def run_phase(
 ) -> dict:
     """One phase of one run (a DVC stage, or one step of `reproduce`)."""
     settings = configure_determinism(device, cfg.train.precision)
+    configure_host_allocator()  # reuse the big gradient buffers instead of re-faulting them each step
     seed_everything(key.seed)
     dataset, splits = loaded or load_for_training(key.dataset, cfg, device)
     provenance = collect_provenance(cfg, {dataset.name: dataset.checksum or "unknown"})

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artifact.config import load_params, resolve
 from artifact.errors import ConfigError
+from artifact.train.schedules import k_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,3 +86,16 @@ def test_resolved_digest_changes_with_a_knob_but_not_with_paths(tmp_path):
 def test_every_key_of_params_yaml_is_a_model_field():
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     assert load_params(ROOT / "params.yaml").model_dump(mode="json").keys() == raw.keys()
+
+
+@settings(max_examples=200, deadline=None)
+@given(scale=st.floats(min_value=0.001, max_value=1.0))
+def test_a_scaled_stage3_keeps_warmup_anneal_and_ends_at_the_target_k(scale):
+    """However short a profile makes stage 3, its first epoch is at k_start and its last at k_end."""
+    params = load_params(ROOT / "params.yaml")
+    preset = params.profiles["smoke"].model_copy(update={"epoch_scale": scale})
+    scaled = params.model_copy(update={"profiles": {**params.profiles, "smoke": preset}})
+    stage3 = resolve(scaled, "smoke").train.stage3
+    ks = [k_schedule(epoch, stage3) for epoch in range(stage3.n_epochs)]
+    assert stage3.n_epochs >= 3
+    assert ks[0] == stage3.k_start and ks[-1] == stage3.k_end

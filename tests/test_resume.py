@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from artifact.data import prepare_dataset
 from artifact.config import load_params, resolve
+from artifact.data import prepare_dataset
 from tests.helpers import write_params
 
 DRIVER = Path(__file__).with_name("fault_driver.py")

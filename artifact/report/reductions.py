@@ -7,6 +7,7 @@ Each returns a function of aggregate.json's `metrics`; None when a key is missin
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ Metrics = dict[str, dict]  # aggregate.json's "metrics": key -> {mean, std, n, v
 
 
 def _summary(values: list[float]) -> dict | None:
+    # A seed whose change is undefined (a relative change from 0) has no value to average.
+    values = [value for value in values if math.isfinite(value)]
     if not values:
         return None
     std = statistics.stdev(values) if len(values) > 1 else 0.0

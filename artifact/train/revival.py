@@ -97,7 +97,7 @@ def _sample_like_active(
 
 @torch.no_grad()
 def reinitialise_(
-    sae: "SparseAutoencoder",
+    sae: SparseAutoencoder,
     optimizer: torch.optim.Optimizer,
     revive: torch.Tensor,
     active: torch.Tensor,
@@ -107,15 +107,13 @@ def reinitialise_(
     n = int(revive.sum())
     if n == 0 or int(active.sum()) == 0:
         return 0
-    rows = {"W_e": sae.W_e, "b_e": sae.b_e.unsqueeze(1)}
-    if not sae.tied:
-        rows["W_d"] = sae.W_d.T  # a view: columns of W_d as rows
-    for tensor in rows.values():
-        tensor[revive] = _sample_like_active(tensor, active, n, generator)
-    for param in (sae.W_e, sae.b_e, *(() if sae.tied else (sae.W_d,))):
+    # Every neuron-indexed parameter (W_e, b_e and, untied, the decoder atoms) holds neuron j in
+    # row j, so one boolean row index re-draws the neuron and clears its AdamW moments alike.
+    for param in sae.neuron_parameters():
+        rows = param.unsqueeze(1) if param.dim() == 1 else param  # b_e [m] -> [m, 1]
+        rows[revive] = _sample_like_active(rows, active, n, generator)
         state = optimizer.state.get(param, {})
         for moment in ("exp_avg", "exp_avg_sq"):
             if moment in state:
-                view = state[moment] if param is not sae.W_d else state[moment].T
-                view[revive] = 0
+                state[moment][revive] = 0
     return n
