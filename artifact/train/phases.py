@@ -239,17 +239,20 @@ class PhaseRunner:
         if not fresh and self.checkpoint_path.is_file():
             state = self._resume_state(load_checkpoint(self.checkpoint_path, self.digest))
         slots = epoch_slots(self.phase, self.cfg)
-        for position in range(state["position"], len(slots)):
+        first = state["position"]
+        for position in range(first, len(slots)):
             stage, epoch = slots[position]
             self._prepare_stage(state, stage, epoch)
             record = self._run_epoch(state, stage, epoch, position)
             state["history"].append(record)
             state["timing_s"][stage] = state["timing_s"].get(stage, 0.0) + record["wall_s"]
             state["position"] = position + 1
-            self._save(state, complete=False)
+            # The last epoch's checkpoint is the phase's output: written once, marked complete.
+            self._save(state, complete=position + 1 == len(slots))
             if self.on_epoch is not None:
                 self.on_epoch(record)
-        self._save(state, complete=True)
+        if first == len(slots):  # nothing left to train (an empty phase, or killed before the metrics)
+            self._save(state, complete=True)
         payload = self._metrics_payload(state)
         write_json(self.metrics_path, payload)
         return payload
