@@ -194,3 +194,18 @@ def test_json_report_has_the_documented_fields_for_every_claim():
         )
     assert payload["summary"]["total"] == len(payload["claims"]) == len(REGISTRY.claims)
     assert payload["provenance"]["registry_digest"] == REGISTRY.digest
+
+
+def test_a_seed_with_a_zero_denominator_is_left_out_and_the_report_stays_valid_json():
+    """A smoke run can end stage 3 with 0 specialised neurons: the relative change of Table 3 is
+    undefined for that seed, and the claims report must still be strict JSON (no NaN)."""
+    import json
+
+    payload = paper_aggregate("smoke", "procedural")
+    base = payload["metrics"]["shapes3d.topk.specialised"]
+    base["values"] = [0.0, 0.0, 30.0]
+    base["mean"] = 10.0
+    report = verify_claims(payload).model_dump(mode="json")
+    json.dumps(report, allow_nan=False)  # raises on NaN or inf anywhere
+    change = next(c for c in report["claims"] if c["id"] == "t3.shapes3d.spec_change")
+    assert change["observed"]["seeds"] == [44]

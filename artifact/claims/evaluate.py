@@ -112,7 +112,9 @@ def seed_values(operand: Operand, leaves: Mapping[str, Observation]) -> dict[int
     out = {}
     for seed in common:
         values = {name: obs.by_seed.get(seed, obs.mean) for name, obs in leaves.items()}
-        out[seed] = point_value(operand, values)
+        value = point_value(operand, values)
+        if math.isfinite(value):  # a seed where the quantity is undefined (x / 0) has no value
+            out[seed] = value
     return out
 
 

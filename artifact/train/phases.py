@@ -51,6 +51,8 @@ PHASE_INDEPENDENT = {
 def phase_digest(cfg: RunConfig, phase: str) -> str:
     """Digest of the config values a phase's result depends on."""
     return cfg.digest(exclude=PHASE_INDEPENDENT[phase])
+
+
 METRICS_SCHEMA = "artifact.run_metrics/1"
 
 
