@@ -77,6 +77,9 @@ def reproduce(
     workers: Annotated[
         int, typer.Option("--workers", "-j", min=1, help="Parallel worker processes (one GPU each when available).")
     ] = 1,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate params, run the preflight, print the plan; train nothing.")
+    ] = False,
 ) -> None:
     """Run the whole experiment and write its report; resumes from the last complete epoch.
 
@@ -98,6 +101,11 @@ def reproduce(
         f"profile {cfg.profile}, data {cfg.data.source}, device {torch_device}, "
         f"{len(plan.phases)} phases -> {cfg.paths.out}{' (fresh)' if fresh else ' (resuming where possible)'}"
     )
+    if dry_run:
+        for phase, key in plan.phases:
+            typer.echo(f"{phase} {key.for_phase(phase).name}")
+        typer.echo(f"config digest {cfg.digest()}")
+        return
     with _progress() as bars:
         phases = bars.add_task("phases", total=len(plan.phases))
         epochs = bars.add_task("epochs", total=None)

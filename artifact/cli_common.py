@@ -57,6 +57,9 @@ def handle_errors(func: F) -> F:
             sys.exit(130)
         except (typer.Exit, typer.Abort, ClickException):
             raise
+        except BrokenPipeError:  # `artifact ... | head`: the reader left; not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as bug:
             if os.environ.get("ARTIFACT_TRACEBACK") == "1":
                 raise

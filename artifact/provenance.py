@@ -185,6 +185,9 @@ def determinism_settings(run_cfg: RunConfig | None = None) -> dict:
         "cudnn_deterministic": torch.backends.cudnn.deterministic,
         "cudnn_benchmark": torch.backends.cudnn.benchmark,
         "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+        # CPU kernels split reductions by thread: the same seed is bit-identical only at the
+        # same thread count (a parallel worker gets cores // workers).
+        "torch_threads": torch.get_num_threads(),
     }
 
 

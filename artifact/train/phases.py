@@ -138,17 +138,17 @@ def _stage_parameters(model: HybridModel, stage: str) -> list[torch.nn.Parameter
     return list(model.parameters())
 
 
-def _check_finite(record: dict, stage: str, epoch: int, key: RunKey) -> None:
-    numbers = {
-        name: record[name]
-        for name in ("loss", "mig", "mse", "dead_pct")
-        if record[name] is not None
-    }
-    bad = [name for name, value in numbers.items() if not math.isfinite(value)]
+def _where(stage: str, epoch: int, key: RunKey) -> str:
+    return f"{stage} epoch {epoch} of {key.dataset} {key.method or 'pretrain'} seed {key.seed}"
+
+
+def _check_finite(numbers: dict, stage: str, epoch: int, key: RunKey) -> None:
+    """Stop a diverged run in one sentence; the checkpoint on disk is the last good epoch's."""
+    bad = [name for name, value in numbers.items() if value is not None and not math.isfinite(value)]
     if bad:
         raise TrainingError(
-            f"{bad[0]} became {numbers[bad[0]]} in {stage} epoch {epoch} of {key.dataset} "
-            f"{key.method or 'pretrain'} seed {key.seed}; the last good checkpoint was kept."
+            f"{bad[0]} became {numbers[bad[0]]} in {_where(stage, epoch, key)}; "
+            "the last good checkpoint was kept."
         )
 
 
@@ -297,18 +297,26 @@ class PhaseRunner:
             loss_sum += stats.loss.double() * len(index)
             if stats.fire_counts is not None:
                 fires += stats.fire_counts
+        mean_loss = float(loss_sum / len(order))
+        _check_finite({"loss": mean_loss}, stage, epoch, self.key)  # before anything reads the weights
         n_reinitialised = 0
         if revival is not None:
             n_reinitialised = self._revive(model, optimizer, revival, fires, len(order), generator)
-        record = evaluate(
-            model,
-            self.dataset,
-            self.splits.evaluation,
-            plan.k,
-            self.cfg.metrics,
-            self.cfg.train.batch_size,
-            with_sae=stage != "stage1",
-        )
+        try:
+            record = evaluate(
+                model,
+                self.dataset,
+                self.splits.evaluation,
+                plan.k,
+                self.cfg.metrics,
+                self.cfg.train.batch_size,
+                with_sae=stage != "stage1",
+            )
+        except TrainingError as error:  # a metric met NaN codes: say where
+            raise TrainingError(
+                f"{str(error).rstrip('.')} in {_where(stage, epoch, self.key)}; "
+                "the last good checkpoint was kept."
+            ) from None
         record = {
             "stage": stage,
             "epoch": epoch,
@@ -316,12 +324,12 @@ class PhaseRunner:
             "k": plan.k,
             "l1_lambda": plan.l1_lambda if stage != "stage1" else None,
             "beta": plan.beta,
-            "loss": float(loss_sum / len(order)),
+            "loss": mean_loss,
             "n_reinitialised": n_reinitialised,
             **record,
             "wall_s": time.perf_counter() - started,
         }
-        _check_finite(record, stage, epoch, self.key)
+        _check_finite({name: record[name] for name in ("mig", "mse", "dead_pct")}, stage, epoch, self.key)
         return record
 
     def _revive(
