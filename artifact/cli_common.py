@@ -33,8 +33,13 @@ JsonOption = Annotated[
 
 
 def fail(message: str, code: int) -> typer.Exit:
-    """Print one sentence to stderr and return the Exit to raise (no traceback)."""
-    typer.echo(f"error: {message}", err=True)
+    """Print one sentence to stderr and return the Exit to raise (no traceback).
+
+    Control characters (a newline in a key or a path of the user's) are shown escaped, so the
+    sentence stays on one line.
+    """
+    line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in message)
+    typer.echo(f"error: {line}", err=True)
     return typer.Exit(code=int(code))
 
 

@@ -54,19 +54,19 @@ def serial_run(tmp_path_factory) -> tuple[Path, dict]:
     finally:
         torch.set_num_threads(threads)
     assert second.exit_code == 0
-    return params, comparable(directory / "first"), comparable(directory / "second")
+    return params, comparable(directory / "first"), comparable(directory / "second"), directory / "first"
 
 
 @pytest.mark.slow
 def test_same_seed_and_profile_give_identical_metrics_twice(serial_run):
-    _, first, second = serial_run
+    _, first, second, _ = serial_run
     assert {"runs/dsprites-topk-42/metrics.json", "runs/dsprites-topk-42/extended.json"} <= set(first)
     assert second == first
 
 
 @pytest.mark.slow
 def test_two_workers_give_each_run_what_one_process_gives(serial_run, tmp_path):
-    _, serial, _ = serial_run
+    _, serial, _, _ = serial_run
     params = write_params(tmp_path, {"train": {"seeds": [42, 43]}})
     result = reproduce(params, tmp_path / "parallel", "--workers", "2")
     parallel = comparable(tmp_path / "parallel")
@@ -75,6 +75,15 @@ def test_two_workers_give_each_run_what_one_process_gives(serial_run, tmp_path):
     aggregate = json.loads((tmp_path / "parallel" / "aggregate.json").read_text())
     assert aggregate["metrics"]["dsprites.topk.dead_pct"]["seeds"] == [42, 43]  # it waited for both
     assert "report:" in result.output
+
+
+@pytest.mark.slow
+def test_a_completed_run_is_never_redone(serial_run):
+    params, first, _, out = serial_run
+    written = {path: path.stat().st_mtime_ns for path in out.glob("runs/*/*")}
+    reproduce(params, out)  # resumes by default: every phase is complete
+    assert {path: path.stat().st_mtime_ns for path in out.glob("runs/*/*")} == written
+    assert comparable(out) == first
 
 
 def test_a_second_process_on_the_same_output_is_refused_in_one_sentence(tiny_params, tmp_path):
