@@ -172,20 +172,13 @@ def test_figures_without_their_runs_say_why_instead_of_failing(metrics_dir: Path
 
 def test_plot_tables_hold_every_epoch_of_every_run(metrics_dir: Path):
     paths = write_plot_tables(metrics_dir)
-    assert len(paths) == 12 and all(p.parent == metrics_dir / "plots" for p in paths)
+    assert len(paths) == 12 * 4
+    assert {p.parent.name for p in paths} == {"dead_pct", "specialised", "mig", "mse"}
+    assert all(p.parent.parent == metrics_dir / "plots" for p in paths)
     run = next(r for r in load_metrics_dir(metrics_dir).runs if r.method == "topk")
-    with (metrics_dir / "plots" / f"{run.dataset}-topk-{run.seed}.csv").open() as handle:
+    with (metrics_dir / "plots" / "dead_pct" / f"{run.dataset}-topk-{run.seed}.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == [
-        "index",
-        "stage",
-        "epoch",
-        "k",
-        "dead_pct",
-        "specialised",
-        "mig",
-        "mse",
-    ]
+    assert list(rows[0]) == ["index", "stage", "epoch", "k", "dead_pct"]
     assert [int(r["index"]) for r in rows] == list(range(len(run.records)))
     assert [r["stage"] for r in rows] == [r["stage"] for r in run.records]
     assert rows[0]["dead_pct"] == "" and float(rows[-1]["dead_pct"]) == run.records[-1]["dead_pct"]

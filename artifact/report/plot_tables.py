@@ -1,6 +1,8 @@
-"""Per-epoch CSV tables for `dvc plots`: {metrics}/plots/{dataset}-{method}-{seed}.csv.
+"""Per-epoch CSV tables for `dvc plots`: {metrics}/plots/{metric}/{dataset}-{method}-{seed}.csv.
 
-One row per evaluation, stages 1-3 then extended training, so `dvc plots show` draws a run's
+One directory per plotted metric, because a `dvc.yaml` plot whose id is a directory draws every
+file in it with the same x and y (one chart per run, each metric on its own scale). One row per
+evaluation, stages 1-3 then extended training, so `dvc plots show` draws a run's
 whole trajectory and `dvc plots diff` compares it with another experiment's. `index` is the
 record's position in that whole trajectory (the training code's own `index` restarts with each
 phase); a value the stage does not have (dead % in stage 1, k under L1) is an empty cell.
@@ -15,7 +17,8 @@ from pathlib import Path
 from artifact.io import atomic_write
 from artifact.report.inputs import Run, load_metrics_dir
 
-COLUMNS = ("index", "stage", "epoch", "k", "dead_pct", "specialised", "mig", "mse")
+KEYS = ("index", "stage", "epoch", "k")  # where in the trajectory a row is
+PLOTTED = ("dead_pct", "specialised", "mig", "mse")
 
 
 def _cell(value: object) -> str:
@@ -24,21 +27,22 @@ def _cell(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def plot_table_text(run: Run) -> str:
+def plot_table_text(run: Run, metric: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow((*KEYS, metric))
     for index, record in enumerate(run.records):
-        writer.writerow([index] + [_cell(record.get(name)) for name in COLUMNS[1:]])
+        writer.writerow([index] + [_cell(record.get(name)) for name in (*KEYS[1:], metric)])
     return buffer.getvalue()
 
 
 def write_plot_tables(metrics_dir: Path) -> list[Path]:
-    """Write one CSV per run under {metrics_dir}/plots and return their paths (sorted)."""
+    """Write one CSV per plotted metric and run under {metrics_dir}/plots; return their paths (sorted)."""
     metrics_dir = Path(metrics_dir)
     written = []
     for run in load_metrics_dir(metrics_dir).runs:
-        text = plot_table_text(run)
-        path = metrics_dir / "plots" / f"{run.dataset}-{run.method}-{run.seed}.csv"
-        written.append(atomic_write(path, lambda handle, text=text: handle.write(text), mode="w"))
+        for metric in PLOTTED:
+            text = plot_table_text(run, metric)
+            path = metrics_dir / "plots" / metric / f"{run.dataset}-{run.method}-{run.seed}.csv"
+            written.append(atomic_write(path, lambda handle, text=text: handle.write(text), mode="w"))
     return sorted(written)
