@@ -101,4 +101,7 @@ def aggregate(out_dir: Path, cfg: RunConfig, provenance: dict | None = None) -> 
         "metrics": metrics,
     }
     write_json(out_dir / "aggregate.json", payload)
+    # What `dvc metrics show` lists: the mean and std of each metric, nothing else.
+    summary = {key: {"mean": entry["mean"], "std": entry["std"]} for key, entry in metrics.items()}
+    write_json(out_dir / "summary.json", summary)
     return payload

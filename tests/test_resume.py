@@ -32,7 +32,8 @@ def comparable(path: Path) -> dict:
 
 
 def metrics_files(out: Path) -> dict[str, dict]:
-    return {str(p.relative_to(out)): comparable(p) for p in sorted(out.glob("runs/*/*.json"))}
+    paths = [p for p in sorted(out.glob("runs/*/*.json")) if not p.stem.endswith("_summary")]
+    return {str(p.relative_to(out)): comparable(p) for p in paths}
 
 
 @pytest.mark.slow

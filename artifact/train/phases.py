@@ -138,6 +138,17 @@ def _stage_parameters(model: HybridModel, stage: str) -> list[torch.nn.Parameter
     return list(model.parameters())
 
 
+def summary_path(metrics_path: Path) -> Path:
+    """metrics.json -> metrics_summary.json: what `dvc metrics show` lists for a run."""
+    return metrics_path.with_name(f"{metrics_path.stem}_summary.json")
+
+
+def summary_of(payload: dict) -> dict:
+    """The run's end points without its config, provenance and per-epoch history."""
+    keep = ("final", "at_k_start", "start")
+    return {"run": payload["run"], **{name: payload[name] for name in keep if payload.get(name)}}
+
+
 def _where(stage: str, epoch: int, key: RunKey) -> str:
     return f"{stage} epoch {epoch} of {key.dataset} {key.method or 'pretrain'} seed {key.seed}"
 
@@ -257,6 +268,7 @@ class PhaseRunner:
             self._save(state, complete=True)
         payload = self._metrics_payload(state)
         write_json(self.metrics_path, payload)
+        write_json(summary_path(self.metrics_path), summary_of(payload))
         return payload
 
     def _prepare_stage(self, state: dict, stage: str, epoch: int) -> None:
