@@ -26,8 +26,14 @@ ClaimsDirOption = Annotated[
 ]
 
 
-def _print_json(payload: dict) -> None:
-    typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+def _emit(report, format: str, markdown, table) -> None:
+    """Print a claims or audit report as JSON, Markdown or a terminal table."""
+    if format == "json":
+        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2, allow_nan=False))
+    elif format == "markdown":
+        typer.echo(markdown(report), nl=False)
+    else:
+        Console(width=200).print(table(report))
 
 
 def register(app: typer.Typer) -> None:
@@ -50,12 +56,7 @@ def register(app: typer.Typer) -> None:
         from artifact.claims.verdicts import load_aggregate
 
         report = verify_claims(load_aggregate(metrics), load_registry(claims))
-        if format == "json":
-            _print_json(report.model_dump(mode="json"))
-        elif format == "markdown":
-            typer.echo(claims_markdown(report), nl=False)
-        else:
-            Console(width=200).print(claims_table(report))
+        _emit(report, format, claims_markdown, claims_table)
         if report.failed(strict):
             raise typer.Exit(code=int(ExitCode.CLAIM_FAILED))
 
@@ -74,9 +75,4 @@ def register(app: typer.Typer) -> None:
         from artifact.claims.render import audit_markdown, audit_table
 
         report = audit_paper(claims)
-        if format == "json":
-            _print_json(report.model_dump(mode="json"))
-        elif format == "markdown":
-            typer.echo(audit_markdown(report), nl=False)
-        else:
-            Console(width=200).print(audit_table(report))
+        _emit(report, format, audit_markdown, audit_table)
