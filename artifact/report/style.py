@@ -151,6 +151,7 @@ def mark_paper(
         markerfacecolor="white",
         zorder=6,
         label=label,
+        clip_on=False,  # a paper value at 0 (the axis floor) is drawn whole, not cut in half
     )
 
 
