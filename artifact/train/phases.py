@@ -267,8 +267,9 @@ class PhaseRunner:
         if first == len(slots):  # nothing left to train (an empty phase, or killed before the metrics)
             self._save(state, complete=True)
         payload = self._metrics_payload(state)
-        write_json(self.metrics_path, payload)
+        # The summary first: metrics.json is what marks the phase complete (is_complete).
         write_json(summary_path(self.metrics_path), summary_of(payload))
+        write_json(self.metrics_path, payload)
         return payload
 
     def _prepare_stage(self, state: dict, stage: str, epoch: int) -> None:
