@@ -143,7 +143,9 @@ def _train(
 
     cfg = _run_config(params, None, out)
     torch_device = pick_device(device)
-    with directory_lock(Path(cfg.paths.out) / "runs", exclusive=False):
+    # Shared on the output directory `reproduce` holds exclusively: stages side by side, never
+    # beside a whole `reproduce` of the same directory.
+    with directory_lock(Path(cfg.paths.out), exclusive=False):
         payload = run_phase(phase, RunKey(dataset, seed, method), cfg, torch_device, fresh)
     final = payload["final"] or {}
     typer.echo(

@@ -102,6 +102,13 @@ def test_a_second_process_on_the_same_output_is_refused_in_one_sentence(tiny_par
     assert not (out / "runs").exists()  # the second process wrote nothing
 
 
+def test_a_training_stage_is_refused_beside_a_whole_reproduce_of_its_output(tiny_params, tmp_path):
+    args = ["train", "pretrain", "--dataset", "dsprites", "--seed", "42", "--params", str(tiny_params)]
+    with directory_lock(tmp_path / "results"):  # a `reproduce` of the same output directory
+        result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 4 and "another artifact process is writing to" in result.output
+
+
 def test_a_loss_that_becomes_nan_stops_the_run_naming_where_and_keeps_the_last_checkpoint(
     tiny_params, monkeypatch
 ):

@@ -36,7 +36,7 @@ def evaluate(
     model.eval()
     n = len(eval_idx)
     device = dataset.images.device
-    mus = torch.empty((n, model.vae.encoder_fc[-1].out_features // 2), device=device)
+    mus = torch.empty((n, model.latent_sae.d_in), device=device)  # the latent means mu
     codes = torch.empty((n, model.conv_sae.width), device=device) if with_sae else None
     squared_error = torch.zeros((), dtype=torch.float64, device=device)
     n_values = 0

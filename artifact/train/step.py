@@ -42,6 +42,16 @@ def _autocast(x: torch.Tensor, precision: str):
     return contextlib.nullcontext()  # fp32, or TF32 set once in determinism.configure_precision
 
 
+def _vae_forward_loss(model: HybridModel, x: torch.Tensor, noise: torch.Tensor | None,
+                      plan: StepPlan, cfg: TrainConfig):  # fmt: skip
+    """The VAE's forward pass and its loss (stages 1 and 3): reconstruction + beta * free-bits KL."""
+    out = model.vae(x, noise)
+    free_bits = cfg.stage1  # free bits are set once, with stage 1's knobs, and kept in stage 3
+    loss = vae_loss(out.logits, x, out.mu, out.logvar, plan.beta,
+                    free_bits.free_bits_nats, free_bits.free_bits_mode)  # fmt: skip
+    return out, loss
+
+
 def forward_loss(
     model: HybridModel,
     x: torch.Tensor,
@@ -50,34 +60,14 @@ def forward_loss(
     cfg: TrainConfig,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The loss of one batch under `plan`, and the conv SAE's fire counts (None in stage 1)."""
-    stage1 = cfg.stage1
     if plan.stage == "stage1":
-        out = model.vae(x, noise)
-        loss = vae_loss(
-            out.logits,
-            x,
-            out.mu,
-            out.logvar,
-            plan.beta,
-            stage1.free_bits_nats,
-            stage1.free_bits_mode,
-        )
-        return loss, None
+        return _vae_forward_loss(model, x, noise, plan, cfg)[1], None
     if plan.stage == "stage2":  # VAE frozen: its features are constants for the SAEs
         with torch.no_grad():
             h, mu, _ = model.vae.encode(x)
         loss = torch.zeros((), device=x.device)
     else:
-        out = model.vae(x, noise)
-        loss = vae_loss(
-            out.logits,
-            x,
-            out.mu,
-            out.logvar,
-            plan.beta,
-            stage1.free_bits_nats,
-            stage1.free_bits_mode,
-        )
+        out, loss = _vae_forward_loss(model, x, noise, plan, cfg)
         h, mu = out.h, out.mu
         if not cfg.stage3.sae_grad_to_encoder:
             h, mu = h.detach(), mu.detach()
