@@ -8,10 +8,9 @@ from pathlib import Path
 from artifact.config import RunConfig
 from artifact.errors import InputError
 from artifact.io import read_json, write_json
-from artifact.metrics.keys import threshold_label
+from artifact.metrics.keys import FINAL_NAMES, threshold_label
 
 SCHEMA = "artifact.aggregate/1"
-FINAL_FIELDS = ("mig", "dead_pct", "specialised", "mse", "effective_sparsity_pct")
 
 
 def _flatten(record: dict | None, prefix: str = "", suffix: str = "") -> dict[str, float]:
@@ -20,7 +19,7 @@ def _flatten(record: dict | None, prefix: str = "", suffix: str = "") -> dict[st
         return {}
     values = {
         f"{prefix}{name}{suffix}": record[name]
-        for name in FINAL_FIELDS
+        for name in FINAL_NAMES
         if record.get(name) is not None
     }
     if not suffix:  # sweeps are kept for the end of stage 3 and of extended training
@@ -45,11 +44,15 @@ def run_values(joint: dict, extended: dict | None) -> dict[str, float]:
     return values
 
 
+def mean_std(values: list[float]) -> dict:
+    """{mean, std, n} over seeds; std is the sample standard deviation (ddof=1), 0 for one seed."""
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": statistics.fmean(values), "std": std, "n": len(values)}
+
+
 def _summary(values: list[float], seeds: list[int]) -> dict:
     return {
-        "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,  # sample std (ddof=1)
-        "n": len(values),
+        **mean_std(values),
         "values": values,
         "seeds": seeds,
     }

@@ -24,16 +24,14 @@ import torch
 
 from artifact.bench_rows import ROWS, Row, Setup, matmul_operands
 from artifact.config import RunConfig
-from artifact.errors import HardwareError
+from artifact.preflight import require_cuda
 from artifact.train.determinism import configure_host_allocator
 
 
 def check_device(device: torch.device) -> None:
     """Fail with one sentence when a CUDA run is asked for on a machine without one."""
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise HardwareError(
-            "--device cuda was asked for but no CUDA device is visible; use --device cpu."
-        )
+    if device.type == "cuda":
+        require_cuda()
 
 
 def _sync(device: torch.device) -> None:

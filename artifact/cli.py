@@ -11,8 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from artifact import cli_bench, cli_claims, cli_data, cli_env, cli_report
-from artifact.cli_common import OutDirOption, ParamsOption, handle_errors
-from artifact.config import RunConfig, load_params, resolve
+from artifact.cli_common import OutDirOption, ParamsOption, handle_errors, run_config
 
 app = typer.Typer(
     name="artifact",
@@ -39,12 +38,6 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Training seed (the pape
 MethodOption = Annotated[str, typer.Option("--method", help="topk or l1.")]
 FreshOption = Annotated[bool, typer.Option("--fresh", help="Ignore checkpoints and start over.")]
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
-
-
-def _run_config(params: Path, profile: str | None, out: Path | None) -> RunConfig:
-    overrides = {"paths": {"out": str(out)}} if out is not None else None
-    loaded = load_params(params, overrides)
-    return resolve(loaded, profile)
 
 
 def _resolve_profile(profile: str | None, has_cuda: bool) -> str | None:
@@ -94,7 +87,7 @@ def reproduce(
 
     torch_device = pick_device(device)
     chosen = _resolve_profile(profile, torch_device.type == "cuda")
-    cfg = _run_config(params, chosen, out)
+    cfg = run_config(params, chosen, out)
     preflight(cfg.profile, torch_device.type, Path(cfg.paths.out), cfg)
     plan = RunPlan.from_config(cfg)
     console.print(
@@ -141,7 +134,7 @@ def _train(
     from artifact.train.determinism import pick_device
     from artifact.train.phases import RunKey
 
-    cfg = _run_config(params, None, out)
+    cfg = run_config(params, None, out)
     torch_device = pick_device(device)
     # Shared on the output directory `reproduce` holds exclusively: stages side by side, never
     # beside a whole `reproduce` of the same directory.
@@ -209,7 +202,7 @@ def aggregate_command(params: ParamsOption = Path("params.yaml"), out: OutDirOpt
     from artifact.aggregate import aggregate
     from artifact.provenance import collect_provenance
 
-    cfg = _run_config(params, None, out)
+    cfg = run_config(params, None, out)
     payload = aggregate(Path(cfg.paths.out), cfg, collect_provenance(cfg))
     typer.echo(
         f"aggregate: {len(payload['metrics'])} metrics -> {Path(cfg.paths.out) / 'aggregate.json'}"
@@ -226,7 +219,7 @@ def claims_command(params: ParamsOption = Path("params.yaml"), out: OutDirOption
     from artifact.io import read_json
     from artifact.pipeline import write_claims
 
-    cfg = _run_config(params, None, out)
+    cfg = run_config(params, None, out)
     aggregate_payload = read_json(Path(cfg.paths.out) / "aggregate.json", "aggregate")
     for path in write_claims(cfg, aggregate_payload):
         typer.echo(f"wrote {path}")

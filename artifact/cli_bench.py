@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from artifact.cli_common import JsonOption, ParamsOption, handle_errors
+from artifact.cli_common import JsonOption, ParamsOption, handle_errors, run_config
 
 BenchDevice = Annotated[
     Literal["cpu", "cuda"], typer.Option("--device", help="Where to run the steps: cpu or cuda.")
@@ -27,13 +27,11 @@ def bench(
     """
     import torch
 
-    from artifact.bench import check_device, format_table, run_bench
-    from artifact.config import load_params, resolve
+    from artifact.bench import format_table, run_bench
     from artifact.train.determinism import configure_determinism
 
-    cfg = resolve(load_params(params), "paper")  # the paper's sizes, whatever the file's profile
-    torch_device = torch.device(device)
-    check_device(torch_device)
+    cfg = run_config(params, "paper")  # the paper's sizes, whatever the file's profile
+    torch_device = torch.device(device)  # run_bench refuses cuda without a device, in one line
     configure_determinism(torch_device, cfg.train.precision)  # the settings training runs under
     progress = (
         None

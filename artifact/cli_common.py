@@ -32,6 +32,14 @@ JsonOption = Annotated[
 ]
 
 
+def run_config(params: Path, profile: str | None = None, out: Path | None = None):
+    """params.yaml (with `--out` over paths.out) resolved under `profile` (default: the file's)."""
+    from artifact.config import load_params, resolve  # pydantic models: only when a command runs
+
+    overrides = {"paths": {"out": str(out)}} if out is not None else None
+    return resolve(load_params(params, overrides), profile)
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print one sentence to stderr and return the Exit to raise (no traceback).
 

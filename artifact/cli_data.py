@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from artifact.cli_common import JsonOption, ParamsOption, handle_errors
+from artifact.cli_common import JsonOption, ParamsOption, handle_errors, run_config
 
 app = typer.Typer(
     help="dSprites and Shapes3D: official files (fetch, verify) and procedural renderers.",
@@ -23,15 +23,9 @@ ProfileOption = Annotated[
 ]
 
 
-def _config(params: Path, profile: str | None = None):
-    from artifact.config import load_params, resolve
-
-    return resolve(load_params(params), profile)
-
-
 def _data_dir(params: Path) -> Path:
     """paths.data_dir from the params file, or `data` when there is no file (fetch, show)."""
-    return Path(_config(params).paths.data_dir) if params.is_file() else Path("data")
+    return Path(run_config(params).paths.data_dir) if params.is_file() else Path("data")
 
 
 @app.command("fetch")
@@ -85,7 +79,7 @@ def info(
     """Number of images, factor names and sizes, source and checksum status."""
     from artifact.data.inventory import dataset_info
 
-    cfg = _config(params, profile)
+    cfg = run_config(params, profile)
     report = dataset_info(dataset, cfg.data, Path(cfg.paths.data_dir), source, path)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -108,7 +102,7 @@ def verify(params: ParamsOption = Path("params.yaml"), profile: ProfileOption = 
     from artifact.data.inventory import verify_all
     from artifact.errors import DataError
 
-    cfg = _config(params, profile)
+    cfg = run_config(params, profile)
     checks = verify_all(cfg.data, Path(cfg.paths.data_dir))
     if not checks:
         typer.echo(f"nothing to verify under {cfg.paths.data_dir}.")
@@ -164,7 +158,7 @@ def prepare(
     from artifact.data import prepare_dataset
     from artifact.data.spec import get_spec, grid_subset
 
-    cfg = _config(params, profile)
+    cfg = run_config(params, profile)
     spec = get_spec(dataset)
     total = len(grid_subset(spec.n_images, cfg.data.max_images, cfg.data.subset_seed))
     columns = (

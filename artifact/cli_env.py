@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from artifact.cli_common import JsonOption, ParamsOption, handle_errors
-from artifact.config import load_params, resolve
+from artifact.cli_common import JsonOption, ParamsOption, handle_errors, run_config
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -34,7 +33,7 @@ def env(params: ParamsOption = DEFAULT_PARAMS, as_json: JsonOption = False) -> N
     # Outside a checkout (no params.yaml here and none asked for) the record has no run part.
     run_cfg = None
     if params != DEFAULT_PARAMS or params.is_file():
-        run_cfg = resolve(load_params(params))
+        run_cfg = run_config(params)
         # Show the determinism settings a run records, not this process's torch defaults.
         configure_determinism(pick_device("auto"), run_cfg.train.precision)
     record = collect_provenance(run_cfg)

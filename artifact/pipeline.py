@@ -83,13 +83,16 @@ def run_phase(
 
 def write_claims(cfg: RunConfig, aggregate_payload: dict) -> tuple[Path, Path]:
     """claims.json and audit.json beside aggregate.json (what the report reads)."""
-    from artifact.claims import audit_paper, verify_claims
+    from artifact.claims import audit_registry, load_registry, verify_claims
 
+    registry = load_registry()
+    audit = audit_registry(registry)  # once: the verdicts read it, and audit.json holds it
     out = Path(cfg.paths.out)
     claims = write_json(
-        out / "claims.json", verify_claims(aggregate_payload).model_dump(mode="json")
+        out / "claims.json",
+        verify_claims(aggregate_payload, registry, audit).model_dump(mode="json"),
     )
-    audit = write_json(out / "audit.json", audit_paper().model_dump(mode="json"))
+    audit = write_json(out / "audit.json", audit.model_dump(mode="json"))
     return claims, audit
 
 

@@ -68,13 +68,18 @@ def preflight(profile: str, device: str, out_dir: Path, run_cfg: RunConfig) -> N
     check_disk(out_dir, run_cfg)
 
 
-def check_gpu_memory(run_cfg: RunConfig) -> None:
-    """Every visible GPU must have the run's estimated memory free (workers may use any)."""
+def require_cuda() -> None:
+    """Fail with one sentence when CUDA is asked for on a machine where torch sees none."""
     if not torch.cuda.is_available():
         raise HardwareError(
-            "CUDA was requested but torch sees no CUDA device; check `nvidia-smi` and the "
-            "`--gpus all` flag, or run with `--device cpu` and a smaller profile."
+            "--device cuda was asked for but no CUDA device is visible; check `nvidia-smi` and "
+            "the `--gpus all` flag, or use --device cpu (for a run, with a smaller profile)."
         )
+
+
+def check_gpu_memory(run_cfg: RunConfig) -> None:
+    """Every visible GPU must have the run's estimated memory free (workers may use any)."""
+    require_cuda()
     need = estimate_gpu_bytes(run_cfg)
     for index in range(torch.cuda.device_count()):
         free, _total = torch.cuda.mem_get_info(index)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -116,10 +115,6 @@ def seed_values(operand: Operand, leaves: Mapping[str, Observation]) -> dict[int
         if math.isfinite(value):  # a seed where the quantity is undefined (x / 0) has no value
             out[seed] = value
     return out
-
-
-def sample_std(values: Sequence[float]) -> float:
-    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def interval_value(

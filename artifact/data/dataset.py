@@ -30,11 +30,13 @@ class FactorDataset:
     def float_batch(self, index: torch.Tensor) -> torch.Tensor:
         """float32 [B, C, 64, 64] in [0, 1] of the images at `index`, on the images' device."""
         batch = self.images.index_select(0, index.to(self.images.device))  # [B, 64, 64, C]
-        batch = batch.permute(0, 3, 1, 2).to(torch.float32)
+        # NCHW while still uint8, then one float copy (converting the permuted view first would
+        # give a strided float tensor and a second copy to make it contiguous).
+        batch = batch.permute(0, 3, 1, 2).contiguous().to(torch.float32)
         pixel_max = get_spec(self.name).pixel_max
         if pixel_max != 1:
             batch = batch.div_(pixel_max)
-        return batch.contiguous()
+        return batch
 
     def __len__(self) -> int:
         return self.images.shape[0]

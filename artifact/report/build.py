@@ -165,7 +165,7 @@ def build_report(metrics_dir: Path, out_dir: Path) -> Path:
     metrics_dir, out_dir = Path(metrics_dir), Path(out_dir)
     data = load_metrics_dir(metrics_dir)
     claims = claim_list(data.claims)
-    write_plot_tables(metrics_dir)
+    write_plot_tables(metrics_dir, data.runs)
     used: set[str] = set()
     tables = _tables(data, claims, used)
     figures = _draw_figures(_figure_specs(data, claims), out_dir / "figures")

@@ -36,11 +36,12 @@ def plot_table_text(run: Run, metric: str) -> str:
     return buffer.getvalue()
 
 
-def write_plot_tables(metrics_dir: Path) -> list[Path]:
-    """Write one CSV per plotted metric and run under {metrics_dir}/plots; return their paths (sorted)."""
+def write_plot_tables(metrics_dir: Path, runs: list[Run] | None = None) -> list[Path]:
+    """Write one CSV per plotted metric and run under {metrics_dir}/plots; return their paths
+    (sorted). `runs`: the directory's runs when the caller has already loaded them."""
     metrics_dir = Path(metrics_dir)
     written = []
-    for run in load_metrics_dir(metrics_dir).runs:
+    for run in load_metrics_dir(metrics_dir).runs if runs is None else runs:
         for metric in PLOTTED:
             text = plot_table_text(run, metric)
             path = metrics_dir / "plots" / metric / f"{run.dataset}-{run.method}-{run.seed}.csv"

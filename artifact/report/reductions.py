@@ -8,8 +8,9 @@ Each returns a function of aggregate.json's `metrics`; None when a key is missin
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable
+
+from artifact.aggregate import mean_std
 
 Metrics = dict[str, dict]  # aggregate.json's "metrics": key -> {mean, std, n, values, seeds}
 
@@ -19,8 +20,7 @@ def _summary(values: list[float]) -> dict | None:
     values = [value for value in values if math.isfinite(value)]
     if not values:
         return None
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": statistics.fmean(values), "std": std, "n": len(values)}
+    return mean_std(values)
 
 
 def _by_seed(metrics: Metrics, key: str) -> dict[int, float]:

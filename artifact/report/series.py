@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from artifact.config import ModelConfig
-from artifact.report.inputs import Run
+from artifact.report.inputs import STAGES, Run
 
 SAE_STAGES = ("stage2", "stage3")  # dead and specialised exist once the SAE does
 QUANTITIES = {
@@ -49,7 +49,7 @@ def schedule(values: np.ndarray) -> np.ndarray:
 
 def stage_bounds(run: Run) -> dict[str, tuple[float, float]]:
     bounds = {}
-    for stage in ("stage1", "stage2", "stage3", "extended"):
+    for stage in STAGES:
         t = run.t[run.mask((stage,))]
         if len(t):
             bounds[stage] = (float(t.min()), float(t.max()))

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from artifact.metrics.keys import DEAD_SWEEP, SPECIALISATION_SWEEP, threshold_label
+from artifact.metrics.keys import (
+    DATASETS,
+    DEAD_SWEEP,
+    METHODS,
+    SPECIALISATION_SWEEP,
+    threshold_label,
+)
 from artifact.report.paper import (
     DATASET_NAMES,
     DATASET_TOKENS,
@@ -25,9 +31,6 @@ from artifact.report.paper import (
 )
 from artifact.report.reductions import Metrics, change, paired, ratio, seed_range
 from artifact.report.sections import md_cell
-
-DATASETS = ("dsprites", "shapes3d")
-METHODS = ("topk", "l1")
 
 
 @dataclass(frozen=True)
