@@ -57,7 +57,7 @@ sys.exit(0 if torch.__version__.split('+')[0] == '${TORCH_VERSION}' and torch.ve
 f'torch {torch.__version__} (CUDA {torch.version.cuda}) is not the CUDA build of ${TORCH_VERSION}')"
 
 # The code, editable so that claims/ and params.yaml are read from this tree; then a record of
-# the build for the provenance of every run (artifact/provenance.py reads /etc/artifact-image).
+# the build for the provenance of every run (artifact/env/provenance.py reads /etc/artifact-image).
 # Pass the commit: --build-arg ARTIFACT_GIT_COMMIT="$(git rev-parse HEAD)$(git diff --quiet HEAD || echo -dirty)"
 COPY . .
 ARG ARTIFACT_GIT_COMMIT=""

@@ -1,7 +1,7 @@
 """The artifact's one exception family and its exit codes.
 
 Library code raises an `ArtifactError` subclass whose message is one sentence: what failed and
-what to do. Only `artifact/cli.py` catches them, prints the sentence to stderr and exits with
+what to do. Only `artifact/cli/app.py` catches them, prints the sentence to stderr and exits with
 the subclass's `exit_code`; no user-facing failure ends in a traceback.
 """
 
@@ -66,3 +66,9 @@ class HardwareError(ArtifactError):
     """The requested profile needs hardware this machine lacks."""
 
     exit_code = ExitCode.HARDWARE
+
+
+class JobError(ArtifactError):
+    """A SLURM job of `reproduce --executor slurm` failed, or an earlier one is still queued."""
+
+    exit_code = ExitCode.RUNTIME

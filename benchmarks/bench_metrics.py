@@ -37,8 +37,10 @@ import numpy as np
 import torch
 from sklearn.metrics import mutual_info_score
 
-from artifact.config import MetricsConfig
+from artifact.config import load_params, resolve
 from artifact.metrics.neurons import neuron_report
+
+PAPER = resolve(load_params(Path(__file__).resolve().parents[1] / "params.yaml"), "paper")  # the paper's values
 
 N_SAMPLES, N_NEURONS = 10_000, 8192
 SHAPES3D_SIZES = [10, 10, 10, 8, 4, 15]
@@ -109,7 +111,7 @@ def bench_case(name: str, k: int | None, args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(0)
     factors = make_factors(rng)
     codes = make_codes(factors, k, seed=1)
-    cfg = MetricsConfig()
+    cfg = PAPER.metrics
     nonzero_pct = float((codes > 0).float().mean()) * 100
 
     times, peaks = [], []

@@ -26,7 +26,7 @@ def run_one(name: str, directory: Path, threads: int, render_only: bool) -> dict
     import numpy as np
     import torch
 
-    from artifact.config import DataConfig
+    from artifact.config import load_params, resolve
     from artifact.data import prepare_dataset
     from artifact.data.procedural import iter_images
     from artifact.data.spec import get_spec
@@ -39,7 +39,8 @@ def run_one(name: str, directory: Path, threads: int, render_only: bool) -> dict
         )
         size = 0
     else:
-        folder = prepare_dataset(name, DataConfig(), directory)
+        data_cfg = resolve(load_params(Path(__file__).resolve().parents[1] / "params.yaml"), "paper").data
+        folder = prepare_dataset(name, data_cfg, directory)
         n_images = get_spec(name).n_images
         size = (folder / "images.npy").stat().st_size
     seconds = time.perf_counter() - start

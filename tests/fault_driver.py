@@ -14,10 +14,10 @@ import sys
 
 import torch
 
-from artifact import io as artifact_io
 from artifact.config import load_params, resolve
-from artifact.pipeline import run_chain
-from artifact.train import phases
+from artifact.experiment.reproduce import run_chain
+from artifact.storage import atomic as artifact_io
+from artifact.train import epoch_loop
 
 
 def _die() -> None:
@@ -27,16 +27,16 @@ def _die() -> None:
 
 def install_kill(stage: str, epoch: int, where: str) -> None:
     current = {}
-    original_run_epoch = phases.PhaseRunner._run_epoch
+    original_run_epoch = epoch_loop.run_epoch
 
-    def run_epoch(self, state, stage_, epoch_, position):
+    def run_epoch(state, stage_, epoch_, *args):
         current["at"] = (stage_, epoch_)
-        return original_run_epoch(self, state, stage_, epoch_, position)
+        return original_run_epoch(state, stage_, epoch_, *args)
 
     def armed() -> bool:
         return current.get("at") == (stage, epoch)
 
-    original_evaluate, original_step, original_replace = phases.evaluate, phases.train_step, artifact_io.os.replace
+    original_evaluate, original_step, original_replace = epoch_loop.evaluate, epoch_loop.train_step, artifact_io.os.replace
     calls = {"step": 0}
 
     def evaluate(*args, **kwargs):
@@ -56,8 +56,8 @@ def install_kill(stage: str, epoch: int, where: str) -> None:
             _die()
         return original_replace(src, dst)
 
-    phases.PhaseRunner._run_epoch = run_epoch
-    phases.evaluate, phases.train_step = evaluate, train_step
+    epoch_loop.run_epoch = run_epoch
+    epoch_loop.evaluate, epoch_loop.train_step = evaluate, train_step
     artifact_io.os.replace = replace
 
 

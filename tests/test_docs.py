@@ -7,7 +7,7 @@ import re
 
 from tests.helpers import ROOT
 
-CITATION = re.compile(r"`(tests/\w+\.py)?(?:::(\w+))?`")
+CITATION = re.compile(r"`(tests/(?:\w+/)*\w+\.py)?(?:::(\w+))?`")
 
 
 def _test_names(path) -> set[str]:

@@ -6,9 +6,15 @@ the paper's numbers against each other. Both return pydantic reports whose
 `artifact audit-paper --format json` print.
 """
 
-from artifact.claims.audit import AuditReport, Finding, audit_paper, audit_registry, marked_claims
-from artifact.claims.loader import CLAIMS_DIR, Registry, load_registry
-from artifact.claims.verdicts import VERDICTS, ClaimResult, ClaimsReport, verify_claims
+from artifact.claims.audit.paper_audit import (
+    AuditReport,
+    Finding,
+    audit_paper,
+    audit_registry,
+    marked_claims,
+)
+from artifact.claims.registry.loader import CLAIMS_DIR, Registry, load_registry
+from artifact.claims.verify.verdicts import VERDICTS, ClaimResult, ClaimsReport, verify_claims
 
 __all__ = [
     "CLAIMS_DIR",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from artifact.claims.audit import AuditReport
-from artifact.claims.verdicts import VERDICTS, ClaimsReport
+from artifact.claims.audit.paper_audit import AuditReport
+from artifact.claims.verify.verdicts import VERDICTS, ClaimsReport
 
 VERDICT_STYLE = {
     "reproduced": "green",

@@ -30,7 +30,7 @@ from artifact.data.official import inspect_official, load_official
 from artifact.data.procedural import iter_images
 from artifact.data.spec import DatasetSpec, get_spec, grid_factors, grid_subset, official_path
 from artifact.errors import DataError
-from artifact.io import atomic_write, write_json
+from artifact.storage.atomic import atomic_write, write_json
 
 SCHEMA = "artifact.prepared_data/1"
 MANIFEST, IMAGES, ROWS = "manifest.json", "images.npy", "grid_indices.npy"

@@ -82,17 +82,26 @@ def _box(o, d, half):
     return t, normal
 
 
+# Object dimensions per unit of the scale factor (world units: the fitted room of `scene3d`).
+# The cube's half side was fitted to the official orientation sweep; the other shapes keep the
+# proportions to it that the official frames show (docs/data.md, "Fitted geometry").
+SIZE = 0.5  # the cube's half side at scale 1
+CYLINDER_DIMS = (0.95, 2.2)  # radius, height, in units of SIZE
+SPHERE_RADIUS = 1.1
+CAPSULE_DIMS = (1.25, 2.2)  # radius, length of the straight part
+
+
 def hit_object(shape: int, o: np.ndarray, d: np.ndarray, scale: np.ndarray):
     """First hit of rays (o, d) with `shape` at each scale [S]: t [S, R], normal [S, R, 3]."""
-    s = np.asarray(scale, dtype=np.float64)[:, None]  # [S, 1]
+    s = SIZE * np.asarray(scale, dtype=np.float64)[:, None]  # [S, 1]
     if shape == CUBE:
-        return _box(o, d, 0.5 * s)
+        return _box(o, d, s)
     if shape == SPHERE:
-        return _sphere(o, d, 0.6 * s, 0.6 * s)
+        return _sphere(o, d, SPHERE_RADIUS * s, SPHERE_RADIUS * s)
     if shape == CYLINDER:
-        radius, height = 0.5 * s, 1.1 * s
+        radius, height = CYLINDER_DIMS[0] * s, CYLINDER_DIMS[1] * s
         return _nearest(_tube(o, d, radius, 0 * s, height), _top_disc(o, d, radius, height))
-    radius, length = 0.42 * s, 0.7 * s  # capsule: a tube between two hemispheres
+    radius, length = CAPSULE_DIMS[0] * s, CAPSULE_DIMS[1] * s  # a tube between two hemispheres
     return _nearest(
         _tube(o, d, radius, radius, radius + length),
         _sphere(o, d, radius, radius),
@@ -100,14 +109,24 @@ def hit_object(shape: int, o: np.ndarray, d: np.ndarray, scale: np.ndarray):
     )
 
 
-# Per shape, a sphere (centre height, radius) holding the object at scale 1.25 with a margin.
-_BOUNDS = {CUBE: (0.63, 1.1), CYLINDER: (0.69, 0.95), SPHERE: (0.75, 0.77), CAPSULE: (0.97, 0.99)}
+def _bounds(shape: int, scale: float) -> tuple[float, float]:
+    """A sphere (centre height, radius) holding the object at `scale`, with a 10% margin."""
+    s = SIZE * scale
+    if shape == CUBE:
+        half_width, height = s, 2 * s
+    elif shape == SPHERE:
+        half_width, height = SPHERE_RADIUS * s, 2 * SPHERE_RADIUS * s
+    elif shape == CYLINDER:
+        half_width, height = CYLINDER_DIMS[0] * s, CYLINDER_DIMS[1] * s
+    else:
+        half_width, height = CAPSULE_DIMS[0] * s, (2 * CAPSULE_DIMS[0] + CAPSULE_DIMS[1]) * s
+    return height / 2, 1.1 * float(np.hypot(np.sqrt(2) * half_width, height / 2))
 
 
-def rays_near(shape: int, o: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Indices of the rays [R] passing through the shape's bounding sphere; the others miss it,
-    so exact tests run on these only."""
-    height, radius = _BOUNDS[shape]
+def rays_near(shape: int, o: np.ndarray, d: np.ndarray, scale: float = 1.25) -> np.ndarray:
+    """Indices of the rays [R] passing through the bounding sphere of the shape at its largest
+    scale; the others miss it, so exact tests run on these only."""
+    height, radius = _bounds(shape, scale)
     to_centre = np.array([0.0, height, 0.0]) - o
     along = np.maximum(_dot(to_centre, d), 0.0)
     return np.flatnonzero(_dot(to_centre, to_centre) - along**2 < radius**2)

@@ -1,10 +1,12 @@
 """Procedural Shapes3D: colour the 480 precomputed geometries with floor, wall and object hues.
 
-The official hues are 10 values in [0, 1) (0.0, 0.1, ..., 0.9); we take them as HSV hues at full
-saturation and value. A pixel is sum_l weight_l * rgb_l / 4096 over l in {floor, wall, object},
-with the weights of `scene3d` (coverage x brightness, fixed point). Weights (< 2^13) and colours
-(< 2^8) are integers and the sums stay below 2^24, so float32 computes them exactly: the
-bytes do not depend on the order of operations, the chunking or the machine.
+The official hues are 10 values in [0, 1) (0.0, 0.1, ..., 0.9); the official frames show them as
+HSV hues at full saturation and value (measured on the reference frames: a lit red floor is
+(255, 0, 0), a lit blue wall (0, 102, 255), hue 0.6), and the sky as one light blue
+(153, 226, 249) whatever the hues. A pixel is sum_l weight_l * rgb_l / 4096 over l in {floor,
+wall, object, sky}, with the weights of `scene3d` (coverage x brightness, fixed point). Weights
+(< 2^13) and colours (< 2^8) are integers and the sums stay below 2^24, so float32 computes them
+exactly: the bytes do not depend on the order of operations, the chunking or the machine.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from artifact.data import scene3d
 from artifact.data.spec import IMAGE_SIZE, SHAPES3D, grid_factors
 
 HUES = np.arange(10) / 10.0
+SKY_RGB = (153.0, 226.0, 249.0)  # measured on the official frames
 N_GEOMETRIES = 8 * 4 * 15  # scale x shape x orientation: the inner, fastest factors
 
 
@@ -37,10 +40,10 @@ def geometry_weights(geometry_ids: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def _planes(table: np.ndarray) -> torch.Tensor:
-    """Weights as contiguous float32 planes [3 labels, G, 64 * 64]: per-label, per-channel
+    """Weights as contiguous float32 planes [4 labels, G, 64 * 64]: per-label, per-channel
     arithmetic then runs on contiguous rows."""
     planes = torch.from_numpy(table.astype(np.float32)).permute(3, 0, 1, 2)
-    return planes.reshape(3, len(table), IMAGE_SIZE * IMAGE_SIZE).contiguous()
+    return planes.reshape(4, len(table), IMAGE_SIZE * IMAGE_SIZE).contiguous()
 
 
 def render_chunks(
@@ -63,10 +66,11 @@ def render_chunks(
         part = slice(start, start + chunk)
         factors = torch.from_numpy(grid_factors(indices[part], SHAPES3D.factor_sizes))
         hues = [colours[factors[:, k]] for k in range(3)]  # floor, wall, object: [n, 3] each
-        weights = planes[:, torch.from_numpy(geometry[part])]  # [3, n, 4096]
+        weights = planes[:, torch.from_numpy(geometry[part])]  # [4, n, 4096]
         images = torch.empty((len(factors), IMAGE_SIZE * IMAGE_SIZE, 3), dtype=torch.uint8)
         for channel in range(3):
-            total = sum(weights[k] * hues[k][:, channel, None] for k in range(3))  # [n, 4096]
+            total = weights[scene3d.SKY] * SKY_RGB[channel]
+            total = total + sum(weights[k] * hues[k][:, channel, None] for k in range(3))
             images[..., channel] = torch.floor((total + one // 2) / one)
         yield images.reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 3).numpy()
 
@@ -82,12 +86,12 @@ def render_grid(table: np.ndarray | None = None) -> Iterator[np.ndarray]:
     object hues and geometries), each uint8 [4800, 64, 64, 3].
 
     Same numbers as `render`, computed per colour channel on contiguous weight planes so that
-    each output byte costs one add and one conversion: (floor + wall + 2048) / 4096 is shared by
+    each output byte costs one add and one conversion: (sky + floor + wall + 2048) / 4096 is shared by
     the 10 object hues, and scaling by 1/4096 keeps every value exact.
     """
     table = scene3d.geometry_table() if table is None else table
     one = scene3d.WEIGHT_ONE
-    floor_plane, wall_plane, object_plane = _planes(table).reshape(3, -1)  # [480 * 64 * 64] each
+    floor_plane, wall_plane, object_plane, sky_plane = _planes(table).reshape(4, -1)
     object_plane = object_plane / one
     colours = palette().tolist()
     total = torch.empty_like(object_plane)
@@ -96,6 +100,7 @@ def render_grid(table: np.ndarray | None = None) -> Iterator[np.ndarray]:
             chunk = torch.empty((10, len(object_plane), 3), dtype=torch.uint8)
             for channel in range(3):
                 base = floor_plane * colours[floor][channel] + wall_plane * colours[wall][channel]
+                base = base + sky_plane * SKY_RGB[channel]
                 base = (base + one // 2) / one
                 for obj in range(10):
                     torch.add(base, object_plane, alpha=colours[obj][channel], out=total)

@@ -1,15 +1,17 @@
-"""The Shapes3D scene seen by the camera: how much of each pixel is floor, wall and object, and
-how brightly each is lit, for the 8 scales x 4 shapes x 15 orientations = 480 geometries.
+"""The Shapes3D scene seen by the camera: how much of each pixel is floor, wall, object and sky,
+and how brightly each is lit, for the 8 scales x 4 shapes x 15 orientations = 480 geometries.
 
-Shapes3D (Burgess & Kim 2018) shows one object standing on a floor in front of a wall, in
-perspective; orientation (15 values in [-30, 30] degrees) turns the view around the object's
-vertical axis, so floor and wall swing with it. The three hue factors never change the geometry,
-so the colours are applied afterwards (`render_shapes3d`) as weights x colours.
+The official images (../shared/reference/3dshapes.gif) show one object standing on a floor in a
+room: a back wall and two side walls of finite height, light sky above them; orientation (15
+values in [-30, 30] degrees) swings the camera around the object's vertical axis, so one corner
+of the room comes into view at either end. The three hue factors never change the geometry, so
+colours are applied afterwards (`render_shapes3d`) as weights x colours.
 
-Each pixel averages 4 x 4 rays (anti-aliasing). Lighting: ambient plus a Lambertian point light
-above, in front of and left of the object; floor and wall points the object hides from the
-light are darker (its shadow). Camera, light and sizes are our choices, the official renderer
-being unpublished (docs/interpretations.md, "Data").
+Camera, room and sizes were fitted to the official frames (label maps of sky, wall, floor and
+object of the orientation sweep; docs/data.md, "Fitted geometry"); the lighting was set from their
+measured brightness (floor and back wall near saturation, side wall darker, shadow about a third).
+The light turns with the camera, as the official shadow keeps its place in the picture. Each pixel
+averages 4 x 4 rays (anti-aliasing).
 """
 
 from __future__ import annotations
@@ -24,21 +26,21 @@ from artifact.data.spec import IMAGE_SIZE
 
 SCALES = np.linspace(0.75, 1.25, 8)  # the label values of the official file
 ORIENTATIONS_DEG = np.linspace(-30.0, 30.0, 15)
-FLOOR, WALL, OBJECT = 0, 1, 2
+FLOOR, WALL, OBJECT, SKY = 0, 1, 2, 3
 WEIGHT_ONE = 4096  # fixed point: a weight of 4096 is the whole pixel at full brightness
 SUPERSAMPLE = 4
 
-CAMERA_DISTANCE, CAMERA_HEIGHT, TARGET_HEIGHT = 4.2, 2.1, 0.55
-FIELD_OF_VIEW_DEG = 42.0
-WALL_Z = -2.6  # the wall is the plane z = WALL_Z, facing the camera
-LIGHT = np.array([-1.2, 4.0, 2.5])  # point light, world coordinates (y up)
-AMBIENT_PLANE, DIFFUSE_PLANE, SHADOW = 0.45, 0.55, 0.5
-AMBIENT_OBJECT, DIFFUSE_OBJECT = 0.4, 0.6
+# Fitted to the official frames (world units: the floor is y = 0, the object at the origin).
+CAMERA_DISTANCE, CAMERA_HEIGHT, TARGET_HEIGHT = 3.859, 1.665, 1.147
+FIELD_OF_VIEW_DEG = 48.78
+BACK_WALL_Z, SIDE_WALL_X, WALL_HEIGHT = -2.568, 3.347, 2.111
+# Point light in the camera's frame (right, up, back from the eye), turning with it.
+LIGHT_IN_CAMERA = np.array([-1.5, 4.0, -1.0])
+AMBIENT, DIFFUSE = 0.34, 1.2  # shadowed floor is AMBIENT; lit surfaces saturate at 1
 
 
-def camera_rays(orientation_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """Eye [3] and unit ray directions [R, 3], R = 16 * 64 * 64, ordered (sub-row, sub-column,
-    row, column) so that a pixel's 16 rays are 4096 apart and averaging them is a cheap sum."""
+def _camera(orientation_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Eye [3] and the camera's unit forward, right and up vectors."""
     theta = np.deg2rad(orientation_deg)
     eye = np.array(
         [CAMERA_DISTANCE * np.sin(theta), CAMERA_HEIGHT, CAMERA_DISTANCE * np.cos(theta)]
@@ -47,7 +49,22 @@ def camera_rays(orientation_deg: float) -> tuple[np.ndarray, np.ndarray]:
     forward /= np.linalg.norm(forward)
     right = np.cross(forward, [0.0, 1.0, 0.0])
     right /= np.linalg.norm(right)
-    up = np.cross(right, forward)
+    return eye, forward, right, np.cross(right, forward)
+
+
+def light_position(orientation_deg: float) -> np.ndarray:
+    eye, _, _, _ = _camera(orientation_deg)
+    theta = np.deg2rad(orientation_deg)
+    right = np.array([np.cos(theta), 0.0, -np.sin(theta)])  # horizontal right of the camera
+    back = np.array([np.sin(theta), 0.0, np.cos(theta)])
+    x, y, z = LIGHT_IN_CAMERA
+    return eye + x * right + np.array([0.0, y, 0.0]) + z * back
+
+
+def camera_rays(orientation_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Eye [3] and unit ray directions [R, 3], R = 16 * 64 * 64, ordered (sub-row, sub-column,
+    row, column) so that a pixel's 16 rays are 4096 apart and averaging them is a cheap sum."""
+    eye, forward, right, up = _camera(orientation_deg)
     half = np.tan(np.deg2rad(FIELD_OF_VIEW_DEG) / 2)
     n, k = IMAGE_SIZE, SUPERSAMPLE
     sub = (np.arange(k) + 0.5) / k  # sub-pixel offsets within a pixel
@@ -59,50 +76,69 @@ def camera_rays(orientation_deg: float) -> tuple[np.ndarray, np.ndarray]:
     return eye, directions / np.sqrt(_dot(directions, directions))[:, None]
 
 
-def _lambert(point: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    to_light = LIGHT - point
-    return np.maximum(_dot(normal, to_light) / np.sqrt(_dot(to_light, to_light)), 0.0)
+def _background(eye: np.ndarray, d: np.ndarray):
+    """Where each ray meets the room: t [R], label [R] (FLOOR, WALL or SKY), normal [R, 3]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_floor = np.where(d[:, 1] < 0, -eye[1] / d[:, 1], np.inf)
+        walls = np.stack([
+            np.where(d[:, 2] < 0, (BACK_WALL_Z - eye[2]) / d[:, 2], np.inf),
+            np.where(d[:, 0] < 0, (-SIDE_WALL_X - eye[0]) / d[:, 0], np.inf),
+            np.where(d[:, 0] > 0, (SIDE_WALL_X - eye[0]) / d[:, 0], np.inf),
+        ])  # fmt: skip
+    which = walls.argmin(0)
+    t_wall = walls.min(0)
+    on_floor = t_floor < t_wall
+    height = eye[1] + t_wall * d[:, 1]
+    label = np.where(on_floor, FLOOR, np.where(height <= WALL_HEIGHT, WALL, SKY))
+    wall_normals = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    normal = np.where(on_floor[:, None], [0.0, 1.0, 0.0], wall_normals[which])
+    t = np.where(on_floor, t_floor, np.where(label == SKY, 1e3, t_wall))
+    return t, label, normal
+
+
+def _lit(point: np.ndarray, normal: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """Brightness AMBIENT + DIFFUSE * cos(angle to the light), saturating at 1."""
+    to_light = light - point
+    cos = _dot(normal, to_light) / np.sqrt(_dot(to_light, to_light))
+    return np.minimum(AMBIENT + DIFFUSE * np.maximum(cos, 0.0), 1.0)
 
 
 def shade_views(orientation_deg: float) -> np.ndarray:
-    """Weights of floor, wall and object in each pixel, for every shape and scale seen from one
-    orientation: uint16 [4 shapes, 8 scales, 64, 64, 3].
+    """Weights of floor, wall, object and sky in each pixel, for every shape and scale seen from
+    one orientation: uint16 [4 shapes, 8 scales, 64, 64, 4 labels].
 
     A weight is coverage times brightness in fixed point (WEIGHT_ONE: the whole pixel, fully lit);
-    a pixel's colour is sum_l weight_l * colour_l / WEIGHT_ONE.
+    a pixel's colour is sum_l weight_l * colour_l / WEIGHT_ONE (the sky is unlit: coverage only).
     """
     eye, d = camera_rays(orientation_deg)
-    with np.errstate(divide="ignore"):
-        t_floor = np.where(d[:, 1] < 0, -eye[1] / d[:, 1], np.inf)
-        t_wall = np.where(d[:, 2] < 0, (WALL_Z - eye[2]) / d[:, 2], np.inf)
-    on_wall = t_wall < t_floor  # [R]
-    t_back = np.minimum(t_floor, t_wall)
-    point = eye + t_back[:, None] * d  # [R, 3] where each ray meets floor or wall
-    to_light = LIGHT - point
+    light = light_position(orientation_deg)
+    t_back, label, plane_normal = _background(eye, d)
+    point = eye + t_back[:, None] * d  # [R, 3] where each ray meets floor, wall or sky
+    to_light = light - point
     light_distance = np.sqrt(_dot(to_light, to_light))
     to_light /= light_distance[:, None]
-    lit = _lambert(point, np.where(on_wall[:, None], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]))
-    weights = np.zeros((len(SHAPES), len(SCALES), len(d), 3), dtype=np.float32)
-    weights[..., WALL] = np.where(on_wall, AMBIENT_PLANE + DIFFUSE_PLANE * lit, 0.0)
-    weights[..., FLOOR] = np.where(on_wall, 0.0, AMBIENT_PLANE + DIFFUSE_PLANE * lit)
-    for shape, view in zip(SHAPES, weights, strict=True):  # view [S, R, 3]
-        rays = rays_near(shape, point, to_light)  # background points the object may shade
+    lit = _lit(point, plane_normal, light)
+    weights = np.zeros((len(SHAPES), len(SCALES), len(d), 4), dtype=np.float32)
+    for plane in (FLOOR, WALL):
+        weights[..., plane] = np.where(label == plane, lit, 0.0)
+    weights[..., SKY] = label == SKY
+    solid = np.flatnonzero(label != SKY)
+    for shape, view in zip(SHAPES, weights, strict=True):  # view [S, R, 4]
+        rays = solid[rays_near(shape, point[solid], to_light[solid])]  # points it may shade
         t_block, _ = hit_object(shape, point[rays], to_light[rays][None], SCALES)
-        dimmed = np.where(t_block < light_distance[rays], SHADOW, 1.0)  # [S, n]
-        shade = AMBIENT_PLANE + DIFFUSE_PLANE * lit[rays] * dimmed
-        view[:, rays, WALL] = np.where(on_wall[rays], shade, 0.0)
-        view[:, rays, FLOOR] = np.where(on_wall[rays], 0.0, shade)
+        shade = np.where(t_block < light_distance[rays], AMBIENT, lit[rays])  # [S, n]
+        for plane in (FLOOR, WALL):
+            view[:, rays, plane] = np.where(label[rays] == plane, shade, 0.0)
 
         rays = rays_near(shape, eye, d)  # camera rays that may meet the object
         t_object, normal = hit_object(shape, eye, d[rays][None], SCALES)
         on_object = t_object < t_back[rays]  # [S, n]
         object_point = eye + np.where(on_object, t_object, 0.0)[..., None] * d[rays]
-        shade = AMBIENT_OBJECT + DIFFUSE_OBJECT * _lambert(object_point, normal)
-        for label in (FLOOR, WALL):
-            view[:, rays, label] = np.where(on_object, 0.0, view[:, rays, label])
-        view[:, rays, OBJECT] = np.where(on_object, shade, 0.0)
+        for other in (FLOOR, WALL, SKY):
+            view[:, rays, other] = np.where(on_object, 0.0, view[:, rays, other])
+        view[:, rays, OBJECT] = np.where(on_object, _lit(object_point, normal, light), 0.0)
     k2, n = SUPERSAMPLE**2, IMAGE_SIZE
-    pixels = weights.reshape(len(SHAPES), len(SCALES), k2, n, n, 3).sum(2, dtype=np.float64)
+    pixels = weights.reshape(len(SHAPES), len(SCALES), k2, n, n, 4).sum(2, dtype=np.float64)
     return np.round(pixels * (WEIGHT_ONE / k2)).astype(np.uint16)
 
 
@@ -117,7 +153,7 @@ def shade_orientations(orientation_ids) -> dict[int, np.ndarray]:
 
 def geometry_table() -> np.ndarray:
     """Weights of all 480 geometries in grid order (scale, shape, orientation):
-    uint16 [8 * 4 * 15, 64, 64, 3]."""
+    uint16 [8 * 4 * 15, 64, 64, 4 labels]."""
     views = shade_orientations(range(len(ORIENTATIONS_DEG)))
     table = np.stack([views[o] for o in range(len(ORIENTATIONS_DEG))], 2)  # [4, 8, 15, ...]
-    return table.transpose(1, 0, 2, 3, 4, 5).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 3)
+    return table.transpose(1, 0, 2, 3, 4, 5).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 4)

@@ -14,7 +14,7 @@ import numpy as np
 from artifact.data.official import load_official
 from artifact.data.procedural import render_images
 from artifact.data.spec import DatasetSpec, get_spec
-from artifact.io import atomic_write
+from artifact.storage.atomic import atomic_write
 
 # The configuration every row starts from (class indices, official factor order).
 BASE = {

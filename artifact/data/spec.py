@@ -63,7 +63,7 @@ DSPRITES = DatasetSpec(
     ),
     # No hash of the npz is published (only of the hdf5 copy); see docs/data.md.
     pin=Pin(md5=None, sha256=None),
-    renderer_version="dsprites-procedural/1",
+    renderer_version="dsprites-procedural/2",
 )
 
 SHAPES3D = DatasetSpec(
@@ -75,7 +75,7 @@ SHAPES3D = DatasetSpec(
     filename="3dshapes.h5",
     url="https://storage.googleapis.com/3d-shapes/3dshapes.h5",
     pin=Pin(md5="099a2078d58cec4daad0702c55d06868", sha256=None),
-    renderer_version="shapes3d-procedural/1",
+    renderer_version="shapes3d-procedural/2",
 )
 
 SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (DSPRITES, SHAPES3D)}

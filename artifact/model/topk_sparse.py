@@ -16,7 +16,7 @@ of each image only:
               d bias[j]   = sum_b dpre[b, j]
 
 The plain equivalent is `SparseAutoencoder`'s dense path in sae.py (a = ReLU(pre), a~ = a * mask,
-h_hat = a~ @ W_d.T + b_d); tests/test_sae_fast_path.py checks losses and gradients against it.
+h_hat = a~ @ W_d.T + b_d); tests/model/test_topk_sparse.py checks losses and gradients against it.
 The kernels are ATen's embedding_bag forward and its two backward halves (dense weight gradient,
 per-sample-weight gradient), which are the sparse products above with the pairs as bags; they are
 deterministic on CPU and CUDA (`_embedding_bag_dense_backward` and

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from artifact.io import atomic_write
 from artifact.report import sections
 from artifact.report.figures_compare import extended_figure, pick_seed, topk_vs_l1_figure
 from artifact.report.figures_sweeps import threshold_figure
@@ -23,9 +22,10 @@ from artifact.report.html import markdown_to_html
 from artifact.report.inputs import MetricsDir, load_metrics_dir
 from artifact.report.paper import DATASET_NAMES, claim_list
 from artifact.report.plot_tables import write_plot_tables
-from artifact.report.series import PAPER_WIDTH, counts_comparable
+from artifact.report.series import counts_comparable, paper_width
 from artifact.report.style import fixed_style, save_png
 from artifact.report.tables import TABLES, render_table
+from artifact.storage.atomic import atomic_write
 
 TITLE = "Fundamental Limits of Neural Network Sparsification: this run beside the paper"
 PAIR = ("dsprites", "shapes3d")  # Figures 1-2, 6, 8, 10 are dSprites; 3-4, 7, 9, 11 Shapes3D
@@ -143,7 +143,7 @@ def _width_note(data: MetricsDir) -> str:
         return ""
     return (
         f"The paper's specialised-neuron counts are not marked: this run's dictionary has "
-        f"{', '.join(f'{w:,}' for w in widths)} neurons, the paper's {PAPER_WIDTH:,}, and counts "
+        f"{', '.join(f'{w:,}' for w in widths)} neurons, the paper's {paper_width():,}, and counts "
         "scale with the width.\n"
     )
 

@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from artifact.errors import InputError
-from artifact.io import read_json
+from artifact.experiment.layout import (
+    aggregate_path,
+    audit_path,
+    claims_path,
+    joint_metrics_paths,
+    phase_metrics_in,
+    runs_dir,
+)
+from artifact.storage.atomic import read_json
 
 RUN_SCHEMA = "artifact.run_metrics/1"
 STAGES = ("stage1", "stage2", "stage3", "extended")
@@ -131,10 +139,10 @@ def _checked_records(payload: object, path: Path) -> list[dict]:
 
 def load_run(run_dir: Path) -> Run:
     """metrics.json (stages 1-3) and, when present, extended.json of one run directory."""
-    joint_path = run_dir / "metrics.json"
+    joint_path = phase_metrics_in(run_dir, "joint")
     joint = read_json(joint_path, "run metrics")
     records = list(_checked_records(joint, joint_path))
-    extended_path = run_dir / "extended.json"
+    extended_path = phase_metrics_in(run_dir, "extended")
     if extended_path.is_file():
         extended = read_json(extended_path, "run metrics")
         records += [
@@ -161,21 +169,21 @@ def _optional_json(path: Path, what: str) -> dict | None:
 def load_metrics_dir(metrics_dir: Path) -> MetricsDir:
     """Read a metrics directory; InputError when it holds no run metrics."""
     metrics_dir = Path(metrics_dir)
-    run_dirs = sorted(p.parent for p in (metrics_dir / "runs").glob("*/metrics.json"))
+    run_dirs = [p.parent for p in joint_metrics_paths(metrics_dir)]
     if not run_dirs:
         raise InputError(
-            f"no run metrics under {metrics_dir / 'runs'}; pass the --out DIR of "
+            f"no run metrics under {runs_dir(metrics_dir)}; pass the --out DIR of "
             "`artifact reproduce` as --metrics, or run it first."
         )
     runs = sorted((load_run(d) for d in run_dirs), key=lambda r: (r.dataset, r.method, r.seed))
-    aggregate = _optional_json(metrics_dir / "aggregate.json", "aggregate")
-    first = read_json(run_dirs[0] / "metrics.json", "run metrics")
+    aggregate = _optional_json(aggregate_path(metrics_dir), "aggregate")
+    first = read_json(phase_metrics_in(run_dirs[0], "joint"), "run metrics")
     return MetricsDir(
         path=metrics_dir,
         runs=tuple(runs),
         aggregate=aggregate,
-        claims=_optional_json(metrics_dir / "claims.json", "claims"),
-        audit=_optional_json(metrics_dir / "audit.json", "audit"),
+        claims=_optional_json(claims_path(metrics_dir), "claims"),
+        audit=_optional_json(audit_path(metrics_dir), "audit"),
         profile=(aggregate or first).get("profile"),
         data_source=(aggregate or first).get("data_source"),
         run_provenance=first.get("provenance")

@@ -14,8 +14,9 @@ import csv
 import io
 from pathlib import Path
 
-from artifact.io import atomic_write
+from artifact.experiment.layout import plot_table_path
 from artifact.report.inputs import Run, load_metrics_dir
+from artifact.storage.atomic import atomic_write
 
 KEYS = ("index", "stage", "epoch", "k")  # where in the trajectory a row is
 PLOTTED = ("dead_pct", "specialised", "mig", "mse")
@@ -44,6 +45,6 @@ def write_plot_tables(metrics_dir: Path, runs: list[Run] | None = None) -> list[
     for run in load_metrics_dir(metrics_dir).runs if runs is None else runs:
         for metric in PLOTTED:
             text = plot_table_text(run, metric)
-            path = metrics_dir / "plots" / metric / f"{run.dataset}-{run.method}-{run.seed}.csv"
+            path = plot_table_path(metrics_dir, metric, f"{run.dataset}-{run.method}-{run.seed}")
             written.append(atomic_write(path, lambda handle, text=text: handle.write(text), mode="w"))
     return sorted(written)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from artifact.aggregate import mean_std
+from artifact.experiment.aggregate import mean_std
 
 Metrics = dict[str, dict]  # aggregate.json's "metrics": key -> {mean, std, n, values, seeds}
 

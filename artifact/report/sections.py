@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
+from artifact.experiment.layout import phase_paths
 from artifact.report.inputs import MetricsDir
 from artifact.report.paper import claim_list, format_value, verdict_text
+from artifact.train.run_key import RunKey
 
 VERDICT_ORDER = (
     "reproduced", "not_reproduced", "not_comparable", "not_run", "paper_inconsistent",
@@ -137,7 +140,7 @@ def provenance(data: MetricsDir) -> str:
     if not records and data.run_provenance:
         run = data.runs[0]
         records.append(
-            (f"runs/{run.dataset}-{run.method}-{run.seed}/metrics.json", data.run_provenance)
+            (str(phase_paths(Path(), RunKey(run.dataset, run.seed, run.method), "joint").metrics), data.run_provenance)
         )
     if not records:
         return (

@@ -3,9 +3,10 @@ Pure functions over `inputs.Run`; no drawing here."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from artifact.config import ModelConfig
 from artifact.report.inputs import STAGES, Run
 
 SAE_STAGES = ("stage2", "stage3")  # dead and specialised exist once the SAE does
@@ -15,7 +16,15 @@ QUANTITIES = {
     "mig": "MIG (normalised, 0-1)",
     "mse": "reconstruction MSE (per pixel)",
 }
-PAPER_WIDTH = ModelConfig().conv_sae_width  # config defaults are the paper's values
+PAPER_WIDTH_CLAIM = "s3.1.conv_sae_width"  # "dictionary D_conv in R^{4096 x 8192}"
+
+
+@functools.cache
+def paper_width() -> int:
+    """The paper's conv-SAE width, from claims/ (the one home of the paper's numbers)."""
+    from artifact.claims import load_registry
+
+    return int(load_registry().by_id[PAPER_WIDTH_CLAIM].value.mean)
 T_LABEL = "epoch t (stage 3 from t = 0, eq. 4; stage 2 at t < 0)"
 
 
@@ -75,4 +84,4 @@ def k_start_t(run: Run) -> float | None:
 def counts_comparable(run: Run) -> bool:
     """Whether the paper's neuron counts may be marked beside this run's: counts scale with the
     dictionary width, so a scaled-down profile's counts are not on the paper's scale."""
-    return run.width is None or run.width == PAPER_WIDTH
+    return run.width is None or run.width == paper_width()

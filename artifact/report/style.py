@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from artifact.io import atomic_write
+from artifact.storage.atomic import atomic_write
 
 DPI = 120
 SEED_COLOURS = ("#1b6ca8", "#d1495b", "#2e933c", "#8e6c8a", "#edae49")

@@ -1,1 +1,1 @@
-"""Training: schedules (pure), losses, the step, revival, checkpoints and the phases."""
+"""Training: schedules (pure), losses, the step, the epoch loop, revival, the phase plan and runner, checkpoints."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from artifact.errors import InputError
-from artifact.io import atomic_write
+from artifact.storage.atomic import atomic_write
 
 FORMAT = "artifact.checkpoint/1"
 

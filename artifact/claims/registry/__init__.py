@@ -1,0 +1,1 @@
+"""The claim registry: claims/*.yaml read, typed and indexed (values, models, loader, operands, quantities)."""

@@ -1,0 +1,1 @@
+"""The machine a run happens on: provenance, preflight, determinism, and the step benchmark (bench/)."""
