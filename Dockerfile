@@ -15,6 +15,11 @@
 # this file was written, so confirm it on a machine with internet:
 #   docker buildx imagetools inspect nvidia/cuda:13.0.1-base-ubuntu24.04
 ARG BASE_IMAGE=nvidia/cuda:13.0.1-base-ubuntu24.04@sha256:f8ef28f579ea42a44b415d2c5d46f788e6a9b395c6c83f2929416e1fc192c143
+
+# The offline rebuild's wheels (docs/container.md): empty unless the build is given them with
+# `--build-context wheels=./wheels`; wheels/ itself stays out of the context (.dockerignore).
+FROM scratch AS wheels
+
 FROM ${BASE_IMAGE}
 ARG BASE_IMAGE
 
@@ -44,9 +49,14 @@ WORKDIR /opt/artifact
 # Dependencies before the code, so their layer is reused while only the code changes. Every
 # file is checked against its sha256 (--require-hashes); --no-deps: the locks are complete.
 # build.txt first (pip, setuptools), so the two sdists in lock.txt build from locked tools.
+# With saved wheels mounted at /wheels, nothing is downloaded (--no-index --find-links).
 COPY requirements/ requirements/
-RUN python -m pip install --require-hashes --no-deps -r requirements/build.txt \
-    && python -m pip install --require-hashes --no-deps --no-build-isolation \
+RUN --mount=type=bind,from=wheels,target=/wheels \
+    set -- \
+    && if [ -n "$(find /wheels -name '*.whl' -print -quit)" ]; then \
+        set -- --no-index --find-links /wheels; fi \
+    && python -m pip install --require-hashes --no-deps "$@" -r requirements/build.txt \
+    && python -m pip install --require-hashes --no-deps --no-build-isolation "$@" \
         -r requirements/lock.txt -r requirements/torch-cuda.txt
 
 # Fail the build unless torch is exactly pyproject's pin (its +cuXXX local label aside), and a
@@ -59,6 +69,9 @@ f'torch {torch.__version__} (CUDA {torch.version.cuda}) is not the CUDA build of
 # The code, editable so that claims/ and params.yaml are read from this tree; then a record of
 # the build for the provenance of every run (artifact/env/provenance.py reads /etc/artifact-image).
 # Pass the commit: --build-arg ARTIFACT_GIT_COMMIT="$(git rev-parse HEAD)$(git diff --quiet HEAD || echo -dirty)"
+# Without it the commit is read from .git/HEAD and its ref (the only .git files the context
+# keeps), recorded with git_dirty=unknown (uncommitted changes cannot be seen from them); with
+# neither, git_commit_source says why there is no commit.
 COPY . .
 ARG ARTIFACT_GIT_COMMIT=""
 LABEL org.opencontainers.image.title="artifact" \
@@ -68,8 +81,18 @@ LABEL org.opencontainers.image.title="artifact" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
 RUN python -m pip install --no-deps --no-build-isolation -e . \
     && python -m pip check \
-    && printf 'base_image=%s\ngit_commit=%s\nlock_sha256=%s\n' \
-        "$BASE_IMAGE" "$ARTIFACT_GIT_COMMIT" \
+    && commit="$ARTIFACT_GIT_COMMIT" && source=build-arg && dirty="" \
+    && if [ -z "$commit" ]; then \
+        source="none: built without --build-arg ARTIFACT_GIT_COMMIT and without .git/HEAD in the context"; \
+        head="$(cat .git/HEAD 2>/dev/null || true)"; ref="${head#ref: }"; \
+        if [ "$ref" != "$head" ]; then \
+            commit="$(cat ".git/$ref" 2>/dev/null || grep -m1 " $ref\$" .git/packed-refs 2>/dev/null | cut -d' ' -f1 || true)"; \
+        else commit="$head"; fi; \
+        if [ -n "$commit" ]; then source=".git/HEAD"; dirty=unknown; fi; \
+    fi \
+    && rm -rf .git \
+    && printf 'base_image=%s\ngit_commit=%s\ngit_commit_source=%s\ngit_dirty=%s\nlock_sha256=%s\n' \
+        "$BASE_IMAGE" "$commit" "$source" "$dirty" \
         "$(cat requirements/build.txt requirements/lock.txt requirements/torch-cuda.txt | sha256sum | cut -d' ' -f1)" \
         > /etc/artifact-image
 
@@ -84,5 +107,7 @@ RUN useradd --uid 10001 --user-group --create-home --home-dir /home/artifact art
 VOLUME ["/data", "/results"]
 USER 10001:10001
 
-ENTRYPOINT ["artifact"]
+# Checks that the volumes are writable by the user the container runs as (a host dir made by
+# `mkdir` is not, without `--user`), then runs `artifact "$@"`.
+ENTRYPOINT ["/opt/artifact/docker/entrypoint.sh"]
 CMD ["reproduce", "--profile", "paper", "--out", "/results"]

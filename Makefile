@@ -5,18 +5,20 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-TORCH_PIN := torch==2.13.0
+# The index of torch's CPU wheels; requirements/torch-cpu.txt pins the wheel's sha256.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: setup reproduce test lint
 
-# Every step installs from hashed locks (requirements/compile.sh regenerates them): the installer
-# and build backend first, then every dependency but torch, then torch (CPU wheel here; the image
-# installs its CUDA build), then the project itself without touching the resolver again.
-$(BIN)/artifact: pyproject.toml requirements/build.txt requirements/lock.txt
+# Every package installs from hashed locks (requirements/compile.sh regenerates them): the
+# installer and build backend first, then every dependency but torch, then torch's CPU wheel
+# (requirements/torch-cpu.txt; the image installs the CUDA build from torch-cuda.txt), then the
+# project itself (from this tree, not hashed) without touching the resolver again.
+$(BIN)/artifact: pyproject.toml requirements/build.txt requirements/lock.txt requirements/torch-cpu.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/build.txt
 	$(BIN)/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r requirements/lock.txt
-	$(BIN)/python -m pip install -q $(TORCH_PIN)
+	$(BIN)/python -m pip install -q --require-hashes --no-deps --extra-index-url $(TORCH_INDEX) -r requirements/torch-cpu.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $@

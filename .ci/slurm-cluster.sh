@@ -7,6 +7,7 @@
 #                               slurmctld and slurmd, wait until the node is idle (idempotent:
 #                               a cluster already up is left as it is)
 #   .ci/slurm-cluster.sh down   stop the three daemons by the pids they wrote
+#   .ci/slurm-cluster.sh status exit 0 if both SLURM daemons of $ARTIFACT_SLURM_DIR are running
 #   .ci/slurm-cluster.sh env    print the exports a shell needs to use the cluster
 #
 # Clients find the cluster through SLURM_CONF (the config is in the scratch dir, /etc is left
@@ -124,6 +125,7 @@ down() {
 case ${1:-} in
   up) up ;;
   down) down ;;
+  status) pid_alive "$DIR/slurmctld.pid" && pid_alive "$DIR/slurmd.pid" ;;
   env) echo "export SLURM_CONF=$CONF" ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac

@@ -12,6 +12,8 @@ from artifact.claims.verify.verdicts import VERDICTS, ClaimsReport
 VERDICT_STYLE = {
     "reproduced": "green",
     "not_reproduced": "bold red",
+    "holds_at_reduced_scale": "blue",
+    "fails_at_reduced_scale": "dark_orange",
     "not_run": "yellow",
     "not_comparable": "cyan",
     "paper_inconsistent": "magenta",

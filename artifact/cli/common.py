@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,38 @@ from artifact.errors import ArtifactError, ExitCode
 
 F = TypeVar("F", bound=Callable)
 
-def run_config(params: Path, profile: str | None = None, out: Path | None = None):
-    """params.yaml (with `--out` over paths.out) resolved under `profile` (default: the file's)."""
+def run_config(
+    params: Path, profile: str | None = None, out: Path | None = None, source: str | None = None
+):
+    """params.yaml (with `--out` over paths.out and `--data` over data.source) resolved under
+    `profile` (default: the file's)."""
     from artifact.config import load_params, resolve  # pydantic models: only when a command runs
 
-    overrides = {"paths": {"out": str(out)}} if out is not None else None
-    return resolve(load_params(params, overrides), profile)
+    overrides: dict = {}
+    if out is not None:
+        overrides["paths"] = {"out": str(out)}
+    if source is not None:
+        overrides["data"] = {"source": source}
+    from artifact.config.validation import check_run_config  # what one knob alone cannot say
+
+    return check_run_config(resolve(load_params(params, overrides or None), profile))
+
+
+def out_dir_of(params: Path, out: Path | None) -> Path:
+    """--out, else paths.out of the params file: the only thing a step that reads finished runs
+    takes from params.yaml (their profile and config are the runs' own)."""
+    if out is not None:
+        return Path(out)
+    from artifact.config import load_params
+
+    return Path(load_params(params).paths.out)
+
+
+def own_command() -> str:
+    """How to call this `artifact` again, as a shell word: the venv's script beside this Python
+    when it is there (a hint must run as printed, venv activated or not), else `artifact`."""
+    script = Path(sys.executable).parent / "artifact"
+    return shlex.quote(str(script)) if script.is_file() else "artifact"
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -35,6 +62,13 @@ def fail(message: str, code: int) -> typer.Exit:
     line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in message)
     typer.echo(f"error: {line}", err=True)
     return typer.Exit(code=int(code))
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """MemoryError, or torch's OutOfMemoryError (CUDA or CPU) without importing torch here."""
+    return isinstance(error, MemoryError) or any(
+        cls.__name__ == "OutOfMemoryError" for cls in type(error).__mro__
+    )
 
 
 def handle_errors(func: F) -> F:
@@ -62,6 +96,12 @@ def handle_errors(func: F) -> F:
         except Exception as bug:
             if os.environ.get("ARTIFACT_TRACEBACK") == "1":
                 raise
+            if _out_of_memory(bug):  # an impossible allocation is the machine's limit, not a bug
+                raise fail(
+                    f"out of memory ({type(bug).__name__}: {str(bug).splitlines()[0] if str(bug) else 'no detail'}); "
+                    "use a smaller profile, fewer workers (-j) or a machine with more memory.",
+                    ExitCode.HARDWARE,
+                ) from None
             raise fail(
                 f"internal error ({type(bug).__name__}: {bug}); this is a bug of the artifact, "
                 "rerun with ARTIFACT_TRACEBACK=1 to see where and please report it.",

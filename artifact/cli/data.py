@@ -78,11 +78,20 @@ def info(
 
     cfg = run_config(params, profile)
     report = dataset_info(dataset, cfg.data, Path(cfg.paths.data_dir), source, path)
+    _print_info(report, cfg.profile, as_json)
+    if path is not None and not report["official"]["ok"]:  # the file asked about is unusable
+        from artifact.errors import DataError
+
+        status = report["official"]["status"]
+        raise DataError(status if status != "missing" else f"{path} does not exist; pass --path FILE.")
+
+
+def _print_info(report: dict, profile: str, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
     typer.echo(
-        f"{report['dataset']}: {report['n_images']} images {report['image_shape']}, source {report['source']}, {report['n_images_used']} used by profile {cfg.profile}"
+        f"{report['dataset']}: {report['n_images']} images {report['image_shape']}, source {report['source']}, {report['n_images_used']} used by profile {profile}"
     )
     for name, size in zip(report["factor_names"], report["factor_sizes"], strict=True):
         typer.echo(f"  {name:<12} {size}")
@@ -119,7 +128,7 @@ def verify(params: ParamsOption = Path("params.yaml"), profile: ProfileOption = 
 @handle_errors
 def show(
     dataset: DatasetArgument,
-    out: Annotated[Path, typer.Option("--out", help="PNG to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Picture to write: .png, .jpg, .pdf or .svg.")],
     path: Annotated[
         Path | None,
         typer.Option(
@@ -170,6 +179,36 @@ def prepare(
             dataset, cfg.data, Path(cfg.paths.data_dir), lambda n: bars.advance(task, n)
         )
     typer.echo(f"{dataset}: {total} images ({cfg.data.source}, profile {cfg.profile}) -> {folder}")
+
+
+_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+
+
+@app.command("fidelity")
+@handle_errors
+def fidelity(
+    dataset: Annotated[str, typer.Argument(help="dsprites or shapes3d.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="PNG to write: official | best match | difference.")
+    ],
+    reference: Annotated[
+        Path,
+        typer.Option("--reference", help="Folder holding dsprites.gif and 3dshapes.gif."),
+    ] = _REFERENCE,
+    as_json: JsonOption = False,
+) -> None:
+    """Match every official reference frame with its best image over the full procedural grid."""
+    from artifact.data.fidelity import measure
+    from artifact.data.spec import get_spec
+
+    get_spec(dataset)  # an unknown name is one sentence, before any work
+    figures, _ = measure(dataset, reference, out)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        typer.echo(f"{key}: {round(value, 4) if isinstance(value, float) else value}")
+    typer.echo(f"wrote {out}")
 
 
 def register(app: typer.Typer) -> None:

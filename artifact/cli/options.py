@@ -21,7 +21,7 @@ OutDirOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
 ]
-ReproduceProfile = Literal["auto", "smoke", "cpu", "paper"]
+ReproduceProfile = Literal["auto", "smoke", "laptop", "cpu", "slice", "paper"]
 ReproduceProfileOption = Annotated[
     ReproduceProfile,
     typer.Option(
@@ -29,7 +29,7 @@ ReproduceProfileOption = Annotated[
     ),
 ]
 ProfileOption = Annotated[
-    Literal["smoke", "cpu", "paper"] | None,
+    Literal["smoke", "laptop", "cpu", "slice", "paper"] | None,
     typer.Option("--profile", help="Profile to apply; default: the file's `profile`."),
 ]
 DatasetOption = Annotated[

@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
         Tables 1-7 with verdicts, Figures 1-11, the audit findings and the provenance.
         """
         from artifact.report import build_report
+        from artifact.storage.lock import directory_lock
 
-        path = build_report(metrics, out if out is not None else metrics / "report")
+        with directory_lock(metrics, create=False):  # never beside a running `reproduce`
+            path = build_report(metrics, out if out is not None else metrics / "report")
         typer.echo(f"report: {path}")
         typer.echo(f"html:   {path.with_suffix('.html')}")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from artifact.cli import slurm as slurm_cli
-from artifact.cli.common import handle_errors, run_config
+from artifact.cli.common import handle_errors, own_command, run_config
 from artifact.cli.options import (
     DeviceOption,
     FreshOption,
@@ -54,6 +55,14 @@ def reproduce(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate params, run the preflight, print the plan; train nothing.")
     ] = False,
+    data: Annotated[
+        Literal["auto", "official", "procedural"] | None,
+        typer.Option(
+            "--data",
+            help="Image source; default data.source (auto: official at the paper profile, "
+            "fetched when missing; procedural otherwise, offline, verdicts not_comparable).",
+        ),
+    ] = None,
     executor: slurm_cli.ExecutorOption = "local",
     no_wait: slurm_cli.NoWaitOption = False,
     partition: slurm_cli.PartitionOption = None,
@@ -79,20 +88,24 @@ def reproduce(
             params, partition=partition, account=account, gpus_per_task=gpus_per_task,
             cpus_per_task=cpus_per_task, mem_gb=mem_gb, time_min=time_min, sbatch=sbatch,
         )  # fmt: skip
-        cfg = run_config(params, _resolve_profile(profile, slurm.gpus_per_task > 0), out)
+        cfg = run_config(params, _resolve_profile(profile, slurm.gpus_per_task > 0), out, data)
         if not slurm.gpus_per_task:  # CPU-only tasks: refuse the paper profile here, at once
             preflight(cfg.profile, "cpu", Path(cfg.paths.out), cfg)
         if not dry_run:
             return slurm_cli.run_on_slurm(cfg, slurm, device, fresh, no_wait, console)
+    from artifact.experiment.parallel import n_workers
+
     torch_device = pick_device(device)
     if executor == "local":
         chosen = _resolve_profile(profile, torch_device.type == "cuda")
-        cfg = run_config(params, chosen, out)
-        preflight(cfg.profile, torch_device.type, Path(cfg.paths.out), cfg)
+        cfg = run_config(params, chosen, out, data)
+        workers = n_workers(cfg, workers)  # never more workers than chains
+        preflight(cfg.profile, torch_device.type, Path(cfg.paths.out), cfg, workers)
     plan = RunPlan.from_config(cfg)
     console.print(
         f"profile {cfg.profile}, data {cfg.data.source}, device {torch_device}, "
-        f"{len(plan.phases)} phases -> {cfg.paths.out}{' (fresh)' if fresh else ' (resuming where possible)'}"
+        f"{len(plan.phases)} phases, {workers} worker{'s' if workers > 1 else ''} -> "
+        f"{cfg.paths.out}{' (fresh)' if fresh else ' (resuming where possible)'}"
     )
     if dry_run:
         for phase, key in plan.phases:
@@ -116,7 +129,7 @@ def reproduce(
         report = run_all(cfg, torch_device, fresh, on_phase, on_epoch, workers)
         bars.update(phases, completed=len(plan.phases))
     typer.echo(f"report: {report}")
-    typer.echo(f"claims: artifact verify-claims --metrics {cfg.paths.out}")
+    typer.echo(f"claims: {own_command()} verify-claims --metrics {shlex.quote(str(cfg.paths.out))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -80,6 +80,10 @@ def run_on_slurm(cfg, slurm, device: str, fresh: bool, no_wait: bool, console: C
             bars.update(phases, total=snapshot.phases_total, completed=snapshot.phases_done,
                         description=f"chains: {tasks or 'none'}; final job {final}")  # fmt: skip
 
-        report = wait(cfg, submission, slurm.poll_s, on_poll)
+        try:
+            report = wait(cfg, submission, slurm.poll_s, on_poll)
+        except KeyboardInterrupt:  # only the waiting stops: the jobs are SLURM's now
+            typer.echo(f"stopped waiting; the jobs keep running: artifact status --out {cfg.paths.out}", err=True)
+            raise typer.Exit(130) from None
     typer.echo(f"report: {report}")
     typer.echo(f"claims: artifact verify-claims --metrics {cfg.paths.out}")

@@ -35,11 +35,15 @@ def status(params: ParamsOption = Path("params.yaml"), out: OutDirOption = None)
         from artifact.experiment import slurm_queue as queue
 
         states = queue.queue_states(submission.job_ids)
+
+        def state(job_id: str) -> str:
+            found = queue.task_state(states, job_id)
+            return "no longer in the queue" if found == queue.GONE else found.lower()
+
         for name, job_id in submission.chains.items():
-            typer.echo(f"slurm {job_id} {name}: {queue.task_state(states, job_id).lower()}")
+            typer.echo(f"slurm {job_id} {name}: {state(job_id)}")
         if submission.final_id:
-            state = queue.task_state(states, submission.final_id).lower()
-            typer.echo(f"slurm {submission.final_id} {FINAL_STEP}: {state}")
+            typer.echo(f"slurm {submission.final_id} {FINAL_STEP}: {state(submission.final_id)}")
         typer.echo(f"slurm logs: {slurm_dir(cfg.paths.out)}")
 
 

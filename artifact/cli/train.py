@@ -17,6 +17,7 @@ from artifact.cli.options import (
     MethodOption,
     OutDirOption,
     ParamsOption,
+    ProfileOption,
     SeedOption,
 )
 from artifact.errors import ConfigError
@@ -39,6 +40,7 @@ def train_phase(
     out: Path | None,
     fresh: bool,
     device: str,
+    profile: str | None = None,
 ) -> None:
     """Run one phase of the run (dataset, method, seed) and print its end point."""
     from artifact.env.determinism import pick_device
@@ -50,8 +52,18 @@ def train_phase(
         raise ConfigError("train pretrain takes no --method: stages 1-2 are shared by both methods.")
     if phase != "pretrain" and method is None:
         raise ConfigError(f"train {phase} needs --method topk or --method l1.")
-    cfg = run_config(params, None, out)
+    from artifact.env.preflight import preflight
+
+    cfg = run_config(params, profile, out)
+    planned = {"--dataset": (dataset, cfg.data.datasets, "data.datasets"),
+               "--seed": (seed, cfg.train.seeds, "train.seeds"),
+               "--method": (method, cfg.train.methods, "train.methods")}  # fmt: skip
+    for flag, (value, allowed, key) in planned.items():
+        if value is not None and value not in allowed:  # aggregate would refuse the run later
+            raise ConfigError(f"{flag} {value} is not in {key} ({', '.join(map(str, allowed))}) "
+                              f"of the {cfg.profile} profile; add it there or pick one of those.")  # fmt: skip
     torch_device = pick_device(device)
+    preflight(cfg.profile, torch_device.type, Path(cfg.paths.out), cfg)  # as `reproduce` does
     # Shared on the output directory `reproduce` holds exclusively: stages side by side, never
     # beside a whole `reproduce` of the same directory.
     with directory_lock(Path(cfg.paths.out), exclusive=False):
@@ -76,8 +88,9 @@ def _command(phase: str):
         out: OutDirOption = None,
         fresh: FreshOption = False,
         device: DeviceOption = "auto",
+        profile: ProfileOption = None,
     ) -> None:
-        train_phase(phase, dataset, seed, method, params, out, fresh, device)
+        train_phase(phase, dataset, seed, method, params, out, fresh, device, profile)
 
     command.__doc__ = PHASE_HELP[phase]
     command.__name__ = f"train_{phase}"

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from artifact.config.params import Params
 from artifact.errors import ConfigError
+from artifact.storage.paths import path_problem
 
 
 def _describe(error: dict) -> str:
@@ -21,10 +22,12 @@ def _describe(error: dict) -> str:
 def parse_params(raw: object, source: str = "params.yaml") -> Params:
     """Validate a parsed YAML document; one line per bad key."""
     if raw is None:
-        raw = {}
+        raise ConfigError(f"{source} is empty; copy the repository's params.yaml and edit it.")
     if not isinstance(raw, dict):
+        kind = "a YAML list" if isinstance(raw, list) else f"a single {type(raw).__name__}"
         raise ConfigError(
-            f"{source} must be a mapping of keys to values, not {type(raw).__name__}."
+            f"{source} holds {kind}, not a mapping of keys to values like the repository's "
+            "params.yaml; fix its top level."
         )
     try:
         return Params.model_validate(raw)
@@ -36,10 +39,17 @@ def parse_params(raw: object, source: str = "params.yaml") -> Params:
 def load_params(path: Path | str = "params.yaml", overrides: dict | None = None) -> Params:
     """Read and validate params.yaml. `overrides` is a nested dict merged on top (tests, CLI)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"params file {path} does not exist; pass --params FILE.")
+    problem = path_problem(path)  # a directory, a symlink loop: never said to be missing
+    if problem is not None:
+        raise ConfigError(f"params file {path} {problem}; pass --params FILE.")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"params file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                          f"at offset {exc.start}); save it as UTF-8.") from None  # fmt: skip
+    except OSError as exc:
+        raise ConfigError(f"params file {path} cannot be read ({exc.strerror}); fix its "
+                          "permissions or pass another --params FILE.") from None  # fmt: skip
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -1,12 +1,31 @@
 """Profiles: how `smoke`, `cpu` and the other presets scale the paper's values into the
-RunConfig a run uses (epochs, the k schedule's break points, SAE width and k, images)."""
+RunConfig a run uses (epochs, the k schedule's break points and the revival window, SAE width
+and k, images). What a profile does not scale is listed in docs/interpretations.md ("profiles")."""
 
 from __future__ import annotations
 
 import math
 
-from artifact.config.params import Params, ProfileName, RunConfig, Stage3Config
+from artifact.config.params import (
+    DataConfig,
+    DataSource,
+    Params,
+    ProfileName,
+    RunConfig,
+    Stage3Config,
+)
 from artifact.errors import ConfigError
+
+# `data.source: auto`: the paper profile is the one whose numbers can count as a reproduction,
+# so it reads the official files (fetched when missing); every reduced profile renders offline.
+AUTO_SOURCE_PROFILE = "paper"
+
+
+def resolved_source(source: str, profile: str) -> DataSource:
+    """data.source with `auto` decided by the profile (official only at the paper profile)."""
+    if source != "auto":
+        return source  # type: ignore[return-value]
+    return "official" if profile == AUTO_SOURCE_PROFILE else "procedural"
 
 
 def _scaled_epochs(n_epochs: int, scale: float) -> int:
@@ -43,6 +62,27 @@ def _scaled_stage3(stage3: Stage3Config, scale: float, width_scale: float) -> St
     )
 
 
+def _check_eval_samples(data: DataConfig, profile: str) -> None:
+    """Refuse a profile that asks for more evaluation samples than a validation split holds, so
+    the configured count is the count every evaluation uses."""
+    from artifact.data.spec import get_spec  # lazily: artifact.data imports the config
+    from artifact.data.splits import n_train
+
+    splits = []
+    for name in data.datasets:
+        n_images = min(get_spec(name).n_images, data.max_images or get_spec(name).n_images)
+        splits.append((n_images - n_train(n_images, name, data), n_images, name))
+    if not splits:
+        return
+    n_val, n_images, name = min(splits)
+    if data.n_eval_samples > n_val:
+        raise ConfigError(
+            f"profile '{profile}' evaluates on {data.n_eval_samples:,} samples but {name}'s "
+            f"validation split holds {n_val:,} of its {n_images:,} images; set "
+            f"profiles.{profile}.n_eval_samples to at most {n_val:,}."
+        )
+
+
 def resolve(params: Params, profile: ProfileName | None = None) -> RunConfig:
     """Apply a profile (default: the file's `profile`) to the paper's values."""
     name = profile or params.profile
@@ -62,18 +102,39 @@ def resolve(params: Params, profile: ProfileName | None = None) -> RunConfig:
                     "k": max(1, round(train.stage2.k * width)),
                 }
             ),
-            "stage3": _scaled_stage3(train.stage3, scale, width),
+            "stage3": (stage3 := _scaled_stage3(train.stage3, scale, width)),
+            # "inactive for more than 5 epochs" of 50: the window keeps its fraction of stage 3,
+            # so re-initialisation can fire in a scaled stage 3 as in the paper's.
+            "revival": train.revival.model_copy(
+                update={
+                    "inactive_epochs": round(
+                        train.revival.inactive_epochs * stage3.n_epochs / train.stage3.n_epochs
+                    )
+                }
+            ),
             "extended": train.extended.model_copy(
                 update={"n_epochs": _scaled_epochs(train.extended.n_epochs, scale)}
             ),
+            "seeds": train.seeds[: preset.n_seeds] if preset.n_seeds else train.seeds,
+            "lr": preset.lr if preset.lr is not None else train.lr,
+            "batch_size": preset.batch_size if preset.batch_size is not None else train.batch_size,
+            "max_batches_per_epoch": preset.max_batches_per_epoch,
         }
     )
     model = params.model.model_copy(
-        update={"conv_sae_width": max(1, math.ceil(params.model.conv_sae_width * width))}
+        update={
+            "conv_sae_width": max(1, math.ceil(params.model.conv_sae_width * width)),
+            "sae_width_scale": width,
+        }
     )
     data = params.data.model_copy(
-        update={"max_images": preset.max_images, "n_eval_samples": preset.n_eval_samples}
+        update={
+            "max_images": preset.max_images,
+            "n_eval_samples": preset.n_eval_samples,
+            "source": resolved_source(params.data.source, name),
+        }
     )
+    _check_eval_samples(data, name)
     return RunConfig(
         profile=name,
         paths=params.paths,

@@ -16,22 +16,37 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from artifact.data.hashing import FileDigest, check_pin, digest_file
-from artifact.data.official import inspect_official
+from artifact.data.official import inspect_official, official_remedy
 from artifact.data.spec import DatasetSpec, Pin
-from artifact.errors import DataError
+from artifact.errors import ChecksumError, DataError
 
 BLOCK_BYTES = 1 << 20
 TIMEOUT_S = 60
+
+
+class Unreachable(DataError):
+    """The address could not be reached at all (offline, DNS, refused): nothing was received."""
+
+    def __init__(self, url: str, reason: object):
+        super().__init__(f"could not reach {url} ({reason}); check the network and rerun to resume.")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Fetched:
     path: Path
     digest: FileDigest
-    status: str  # the pin status: 'sha256 verified', 'md5 verified' or 'unpinned'
+    status: str  # the pin status: 'sha256 verified', 'git blob verified', 'md5 verified', 'unpinned'
     downloaded: bool  # False when a verified file was already in place
 
 
@@ -41,6 +56,7 @@ def _progress(enabled: bool) -> Progress:
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         disable=not enabled,
     )
@@ -59,10 +75,7 @@ def _download(url: str, part: Path, progress: Progress) -> None:
             f"{url} answered HTTP {exc.code} ({exc.reason}); check the address or try later."
         ) from None
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DataError(
-            f"could not reach {url} ({reason}); check the network and rerun to resume."
-        ) from None
+        raise Unreachable(url, getattr(exc, "reason", exc)) from None
     with response:
         if response.status != 206:
             offset = 0  # the server sent the whole file
@@ -119,8 +132,29 @@ def fetch_official(
             part, digest, pin, "the partial file was removed; rerun to download it again."
         )
         inspect_official(spec, part)
-    except DataError:
+    except ChecksumError:  # its remedy already says the partial file is removed
         part.unlink(missing_ok=True)
         raise
+    except DataError as error:  # not the official layout: say what this code did, not "delete it"
+        part.unlink(missing_ok=True)
+        what = str(error).removesuffix(official_remedy(spec)).rstrip(",; ")
+        raise DataError(f"{what}; the partial file was removed, check the address and rerun "
+                        f"`artifact data fetch {spec.name}`.") from None  # fmt: skip
     os.replace(part, final)
     return Fetched(final, digest, status, downloaded=True)
+
+
+def ensure_official(spec: DatasetSpec, data_dir: Path, show_progress: bool = True) -> Fetched:
+    """The official file of `spec` under {data_dir}/official, downloaded first if missing
+    (`reproduce` at the paper profile). Offline, one sentence says what was tried, where to put
+    the file by hand, and that the procedural source runs offline but cannot reproduce."""
+    directory = Path(data_dir) / "official"
+    try:
+        return fetch_official(spec, directory, show_progress=show_progress)
+    except Unreachable as error:
+        raise DataError(
+            f"the official {spec.name} file is missing and {spec.url} could not be reached "
+            f"({error.reason}): put the file at {directory / spec.filename} by hand and rerun, or "
+            "run with `--data procedural`, which works offline but whose verdicts read "
+            "not_comparable."
+        ) from None

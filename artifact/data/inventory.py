@@ -5,6 +5,7 @@ Every status is a plain dict (printed as a table or as JSON by the CLI).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from artifact.config import DataConfig
@@ -13,19 +14,29 @@ from artifact.data.official import inspect_official
 from artifact.data.prepare import IMAGES, prepare_key, prepared_dir, read_manifest
 from artifact.data.spec import SPECS, DatasetSpec, get_spec, grid_subset, official_path
 from artifact.errors import DataError
+from artifact.storage.paths import path_problem
 
 
 def official_status(spec: DatasetSpec, path: Path) -> dict:
-    """Presence, size, hashes and pin status of an official file; `ok` False on any failure."""
+    """Presence, size, hashes and pin status of an official file; `ok` False on any failure
+    (a directory in its place, a symlink loop, an unreadable file: said as such)."""
+    problem = path_problem(path)
     status = {
         "kind": "official",
         "dataset": spec.name,
         "path": str(path),
-        "present": path.is_file(),
+        "present": os.path.lexists(path),
     }
-    if not status["present"]:
+    if problem == "does not exist":
         return {**status, "ok": False, "status": "missing"}
-    digest = digest_file(path)
+    remedy = f"put the official file there (`artifact data fetch {spec.name}`)."
+    if problem is not None:
+        return {**status, "ok": False, "status": f"{path} {problem}; {remedy}"}
+    try:
+        digest = digest_file(path)
+    except OSError as error:  # it opened a moment ago: a read error of the disk or the mount
+        status["status"] = f"{path} cannot be read ({error.strerror}); {remedy}"
+        return {**status, "ok": False}
     status.update(bytes=digest.size, md5=digest.md5, sha256=digest.sha256)
     try:
         pin = check_pin(
@@ -108,11 +119,13 @@ def dataset_info(
 
 
 def verify_all(data_cfg: DataConfig, data_dir: Path) -> list[dict]:
-    """Check every official file and prepared dir that exists (`artifact data verify`)."""
+    """Check every official file and prepared dir that exists (`artifact data verify`); an
+    official path that exists as anything (a directory, a symlink loop, an unreadable file)
+    is checked, and fails."""
     checks = []
     for spec in SPECS.values():
         path = official_path(spec.name, data_dir)
-        if path.is_file():
+        if os.path.lexists(path):
             checks.append(official_status(spec, path))
         if read_manifest(prepared_dir(spec.name, data_dir)) is not None:
             checks.append(prepared_status(spec, data_cfg, data_dir, rehash=True))

@@ -22,12 +22,14 @@ import numpy as np
 
 from artifact.data.spec import DatasetSpec, grid_factors
 from artifact.errors import DataError
+from artifact.storage.paths import path_problem
 
 BLOCK_IMAGES = 16_384
 _FEW = 4_096  # up to this many rows, the h5 reader selects them directly instead of by block
 
 
-def _refetch(spec: DatasetSpec) -> str:
+def official_remedy(spec: DatasetSpec) -> str:
+    """What to do about a bad official file (the end of each message here; fetch.py swaps it)."""
     return f"delete it and run `artifact data fetch {spec.name}`."
 
 
@@ -43,13 +45,13 @@ def _npz_header(archive: zipfile.ZipFile, member: str, path: Path, spec: Dataset
     """(shape, dtype) of a member of an npz, read from its header only (no pickle, no data)."""
     if f"{member}.npy" not in archive.namelist():
         raise DataError(
-            f"{path} has no '{member}' array, so it is not the official {spec.name} file; {_refetch(spec)}"
+            f"{path} has no '{member}' array, so it is not the official {spec.name} file; {official_remedy(spec)}"
         )
     with archive.open(f"{member}.npy") as handle:
         shape, fortran_order, dtype = _read_header(handle)
     if fortran_order:
         raise DataError(
-            f"{path}: '{member}' is stored in Fortran order, unlike the official file; {_refetch(spec)}"
+            f"{path}: '{member}' is stored in Fortran order, unlike the official file; {official_remedy(spec)}"
         )
     return shape, dtype
 
@@ -58,7 +60,7 @@ def _expect(path: Path, spec: DatasetSpec, member: str, got, expected) -> None:
     if tuple(got[0]) != expected[0] or got[1] != np.dtype(expected[1]):
         raise DataError(
             f"{path}: '{member}' is {got[1]} {list(got[0])}, expected {np.dtype(expected[1])} "
-            f"{list(expected[0])} as in the official file; {_refetch(spec)}"
+            f"{list(expected[0])} as in the official file; {official_remedy(spec)}"
         )
 
 
@@ -66,7 +68,7 @@ def _check_grid_order(path: Path, spec: DatasetSpec, factors: np.ndarray) -> Non
     if not np.array_equal(factors, grid_factors(np.arange(spec.n_images), spec.factor_sizes)):
         raise DataError(
             f"{path}: rows are not in the documented factor order ({', '.join(spec.factor_names)}, "
-            f"last fastest), so factor labels cannot be trusted; {_refetch(spec)}"
+            f"last fastest), so factor labels cannot be trusted; {official_remedy(spec)}"
         )
 
 
@@ -82,7 +84,7 @@ def _read_npz(spec: DatasetSpec, path: Path, rows: np.ndarray | None):
             classes = np.lib.format.read_array(handle, allow_pickle=False)
         if np.any(classes[:, 0] != 0):
             raise DataError(
-                f"{path}: the color latent is not always 0 as in the official file; {_refetch(spec)}"
+                f"{path}: the color latent is not always 0 as in the official file; {official_remedy(spec)}"
             )
         factors = classes[:, 1:].astype(np.int64)
         _check_grid_order(path, spec, factors)
@@ -99,7 +101,7 @@ def _stream_rows(handle, start: int, stop: int, path: Path, spec: DatasetSpec) -
     size = (stop - start) * 64 * 64
     data = handle.read(size)
     if len(data) != size:
-        raise DataError(f"{path} ends before its last image (truncated); {_refetch(spec)}")
+        raise DataError(f"{path} ends before its last image (truncated); {official_remedy(spec)}")
     return np.frombuffer(data, dtype=np.uint8).reshape(stop - start, 64, 64)
 
 
@@ -136,7 +138,7 @@ def _read_h5(spec: DatasetSpec, path: Path, rows: np.ndarray | None):
         ):
             if member not in handle or not isinstance(handle[member], h5py.Dataset):
                 raise DataError(
-                    f"{path} has no '{member}' dataset, so it is not the official {spec.name} file; {_refetch(spec)}"
+                    f"{path} has no '{member}' dataset, so it is not the official {spec.name} file; {official_remedy(spec)}"
                 )
             _expect(
                 path, spec, member, (handle[member].shape, handle[member].dtype), (shape, dtype)
@@ -147,7 +149,7 @@ def _read_h5(spec: DatasetSpec, path: Path, rows: np.ndarray | None):
             values, factors[:, k] = np.unique(labels[:, k], return_inverse=True)
             if len(values) != size:
                 raise DataError(
-                    f"{path}: factor '{name}' has {len(values)} distinct values, expected {size}; {_refetch(spec)}"
+                    f"{path}: factor '{name}' has {len(values)} distinct values, expected {size}; {official_remedy(spec)}"
                 )
         _check_grid_order(path, spec, factors)
         dataset = handle["images"]
@@ -164,9 +166,10 @@ def load_official(
     """Images uint8 [n, 64, 64, C] and factor classes int64 [n, K] of the official file at `path`,
     for the sorted grid indices `rows` (None: all). Any malformed file raises DataError."""
     path = Path(path)
-    if not path.is_file():
+    problem = path_problem(path)  # a directory or a loop is never said not to exist
+    if problem is not None:
         raise DataError(
-            f"official {spec.name} file {path} does not exist; run `artifact data fetch {spec.name}`."
+            f"official {spec.name} file {path} {problem}; run `artifact data fetch {spec.name}`."
         )
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
@@ -177,11 +180,11 @@ def load_official(
         images, factors = reader(spec, path, rows)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
         raise DataError(
-            f"{path} could not be read ({type(exc).__name__}: {exc}); it is corrupt or truncated, {_refetch(spec)}"
+            f"{path} could not be read ({type(exc).__name__}: {exc}); it is corrupt or truncated, {official_remedy(spec)}"
         ) from None
     if images.size and images.max() > spec.pixel_max:
         raise DataError(
-            f"{path}: pixel values exceed {spec.pixel_max}, unlike the official {spec.name}; {_refetch(spec)}"
+            f"{path}: pixel values exceed {spec.pixel_max}, unlike the official {spec.name}; {official_remedy(spec)}"
         )
     return images, factors
 

@@ -31,6 +31,7 @@ from artifact.data.procedural import iter_images
 from artifact.data.spec import DatasetSpec, get_spec, grid_factors, grid_subset, official_path
 from artifact.errors import DataError
 from artifact.storage.atomic import atomic_write, write_json
+from artifact.storage.paths import path_problem
 
 SCHEMA = "artifact.prepared_data/1"
 MANIFEST, IMAGES, ROWS = "manifest.json", "images.npy", "grid_indices.npy"
@@ -98,13 +99,22 @@ def _write_npy(path: Path, shape: tuple[int, ...], chunks: Iterable[np.ndarray],
     return sha256.hexdigest()
 
 
-def _official_record(spec: DatasetSpec, data_dir: Path) -> dict:
+def _official_record(spec: DatasetSpec, data_dir: Path, fetch: bool) -> dict:
     path = official_path(spec.name, data_dir)
-    if not path.is_file():
+    problem = path_problem(path)
+    if problem == "does not exist" and fetch:  # only a path that is not there is downloaded
+        from artifact.data.fetch import ensure_official  # urllib and rich: only when needed
+
+        ensure_official(spec, data_dir)
+        problem = path_problem(path)
+    if problem == "does not exist":
         raise DataError(
             f"data.source is official but {path} is missing; run `artifact data fetch {spec.name}` "
             "or set data.source: procedural."
         )
+    if problem is not None:  # a directory, a loop, an unreadable file: said as such
+        raise DataError(f"data.source is official but {path} {problem}; put the official file "
+                        f"there (`artifact data fetch {spec.name}`) or set data.source: procedural.")  # fmt: skip
     digest = digest_file(path)
     status = check_pin(
         path, digest, spec.pin, f"delete it and run `artifact data fetch {spec.name}`."
@@ -126,10 +136,15 @@ def prepare_dataset(
     data_cfg: DataConfig,
     data_dir: Path,
     on_images: Callable[[int], None] | None = None,
+    fetch: bool = False,
 ) -> Path:
     """Make the prepared dir of `name` for these settings (idempotent); returns it.
-    `on_images(n)` reports rendering progress."""
+    `on_images(n)` reports rendering progress; `fetch` downloads a missing official file
+    (`reproduce` does; the DVC data stage leaves that to `artifact data fetch`)."""
     spec, data_dir = get_spec(name), Path(data_dir)
+    problem = path_problem(data_dir, "directory")
+    if problem is not None and problem != "does not exist":  # made below when it is not there
+        raise DataError(f"data directory {data_dir} {problem}; set paths.data_dir to a directory.")
     folder = prepared_dir(name, data_dir)
     key = prepare_key(spec, data_cfg)
     existing = read_manifest(folder)
@@ -153,7 +168,7 @@ def prepare_dataset(
     }
     if data_cfg.source == "official":
         (folder / IMAGES).unlink(missing_ok=True)
-        official = _official_record(spec, data_dir)
+        official = _official_record(spec, data_dir, fetch)
         manifest.update(official=official, checksum=official["sha256"])
     else:
         shape = (len(rows), *spec.image_shape)

@@ -83,12 +83,12 @@ def _box(o, d, half):
 
 
 # Object dimensions per unit of the scale factor (world units: the fitted room of `scene3d`).
-# The cube's half side was fitted to the official orientation sweep; the other shapes keep the
-# proportions to it that the official frames show (docs/data.md, "Fitted geometry").
+# Fitted with the camera, room and lights to the official frames' pixels (cube: the orientation
+# sweep; cylinder, sphere: one frame each; capsule: the scale sweep; docs/data.md, "Fitted geometry").
 SIZE = 0.5  # the cube's half side at scale 1
-CYLINDER_DIMS = (0.95, 2.2)  # radius, height, in units of SIZE
-SPHERE_RADIUS = 1.1
-CAPSULE_DIMS = (1.25, 2.2)  # radius, length of the straight part
+CYLINDER_DIMS = (1.143, 2.2)  # radius, height, in units of SIZE
+SPHERE_RADIUS = 1.307
+CAPSULE_DIMS = (0.993, 1.925)  # radius, length of the straight part
 
 
 def hit_object(shape: int, o: np.ndarray, d: np.ndarray, scale: np.ndarray):

@@ -14,7 +14,11 @@ import numpy as np
 from artifact.data.official import load_official
 from artifact.data.procedural import render_images
 from artifact.data.spec import DatasetSpec, get_spec
+from artifact.errors import InputError
 from artifact.storage.atomic import atomic_write
+
+# --out's suffix picks the format (matplotlib writes JPEG through Pillow).
+FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf", ".svg": "svg"}
 
 # The configuration every row starts from (class indices, official factor order).
 BASE = {
@@ -62,7 +66,13 @@ def _mosaic(images: np.ndarray, walks: np.ndarray, spec: DatasetSpec, gap: int =
 def show_factors(
     name: str, out: Path, official_file: Path | None = None, n_columns: int = 10
 ) -> Path:
-    """Write a PNG of the factor walk: procedural, and official beside it if `official_file`."""
+    """Write a picture of the factor walk (PNG, JPEG, PDF or SVG by `out`'s suffix):
+    procedural, and official beside it if `official_file`."""
+    out = Path(out)
+    kind = FORMATS.get(out.suffix.lower())
+    if kind is None:  # refused before any rendering
+        raise InputError(f"cannot write a picture named {out.name}; give --out a name ending in "
+                         f"{', '.join(FORMATS)}.")  # fmt: skip
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,7 +98,6 @@ def show_factors(
         )
         axis.set_xticks([])
     figure.tight_layout()
-    out = Path(out)
-    atomic_write(out, lambda handle: figure.savefig(handle, format="png", dpi=100))
+    atomic_write(out, lambda handle: figure.savefig(handle, format=kind, dpi=100))
     plt.close(figure)
     return out

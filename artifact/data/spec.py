@@ -27,6 +27,7 @@ class Pin:
 
     md5: str | None = None
     sha256: str | None = None
+    git_blob: str | None = None  # git's object id of the file in its source repository
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ DSPRITES = DatasetSpec(
         "https://github.com/deepmind/dsprites-dataset/raw/master/"
         "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"
     ),
-    # No hash of the npz is published (only of the hdf5 copy); see docs/data.md.
-    pin=Pin(md5=None, sha256=None),
+    # The npz is tracked in the dsprites-dataset repository: its git blob id is first-hand
+    # (docs/data.md); no md5 or sha256 of it is published.
+    pin=Pin(git_blob="d98996d3f8ee1550e06b9d4ed78d0beb478910d5"),
     renderer_version="dsprites-procedural/2",
 )
 
@@ -75,7 +77,7 @@ SHAPES3D = DatasetSpec(
     filename="3dshapes.h5",
     url="https://storage.googleapis.com/3d-shapes/3dshapes.h5",
     pin=Pin(md5="099a2078d58cec4daad0702c55d06868", sha256=None),
-    renderer_version="shapes3d-procedural/2",
+    renderer_version="shapes3d-procedural/3",
 )
 
 SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (DSPRITES, SHAPES3D)}

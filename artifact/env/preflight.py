@@ -51,21 +51,68 @@ ACTIVATION_COPIES = 3  # forward value, its gradient, and the allocator's slack
 BYTES_PER_PARAMETER_GPU = 16  # fp32 weight, gradient and AdamW's two moments
 BYTES_PER_PARAMETER_CHECKPOINT = 12  # weight and AdamW's two moments
 DISK_MARGIN = 1.2
+# A worker's resident memory before any data: Python, torch and its kernels (measured about
+# 300 MB per `-j` worker of the smoke profile; rounded up).
+PROCESS_BYTES = 400 * 2**20
 
 
-def preflight(profile: str, device: str, out_dir: Path, run_cfg: RunConfig) -> None:
-    """Raise HardwareError (one sentence) if this machine cannot run `run_cfg` on `device`."""
-    if device != "cuda":
-        if profile == "paper":
-            hours = estimate_cpu_seconds(run_cfg, os.cpu_count() or 1) / 3600
-            raise HardwareError(
-                f"the paper profile needs a CUDA GPU: on this machine's {os.cpu_count()} CPU "
-                f"cores it would take about {hours:,.0f} hours ({hours / 24:,.0f} days), so run "
-                f"a smaller profile instead: {SMALLER_PROFILES}."
-            )
-        return
-    check_gpu_memory(run_cfg)
+def preflight(profile: str, device: str, out_dir: Path, run_cfg: RunConfig, workers: int = 1) -> None:
+    """Raise HardwareError (one sentence) if this machine cannot run `run_cfg` on `device`
+    with `workers` processes: CPU time (paper profile), RAM and disk everywhere, GPU memory."""
+    if device != "cuda" and profile == "paper":
+        hours = estimate_cpu_seconds(run_cfg, os.cpu_count() or 1) / 3600
+        raise HardwareError(
+            f"the paper profile needs a CUDA GPU: on this machine's {os.cpu_count()} CPU "
+            f"cores it would take about {hours:,.0f} hours ({hours / 24:,.0f} days), so run "
+            f"a smaller profile instead: {SMALLER_PROFILES}."
+        )
+    check_ram(run_cfg, workers, on_cpu=device != "cuda")
+    if device == "cuda":
+        check_gpu_memory(run_cfg, workers)
     check_disk(out_dir, run_cfg)
+
+
+def available_ram_bytes() -> int | None:
+    """MemAvailable of /proc/meminfo (Linux), else free pages; None when neither is readable."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def estimate_ram_bytes(run_cfg: RunConfig, on_cpu: bool = True) -> int:
+    """Host memory of one worker: the interpreter with torch, the dataset (held in RAM before it
+    moves to a GPU), and on a CPU the model, activations and codes as well (estimate_gpu_bytes
+    less the CUDA overhead)."""
+    on_device = estimate_gpu_bytes(run_cfg) - GPU_OVERHEAD_BYTES
+    data = max(
+        min(get_spec(n).n_images, run_cfg.data.max_images or math.inf)
+        * math.prod(get_spec(n).image_shape)
+        for n in run_cfg.data.datasets
+    )
+    return int(PROCESS_BYTES + (on_device if on_cpu else data))
+
+
+def check_ram(run_cfg: RunConfig, workers: int, on_cpu: bool = True) -> None:
+    """`workers` copies of one worker's memory must fit in the memory available now."""
+    free = available_ram_bytes()
+    per_worker = estimate_ram_bytes(run_cfg, on_cpu)
+    if free is None or per_worker * workers <= free:
+        return
+    fits = free // per_worker
+    remedy = (f"use -j {fits} or fewer" if fits >= 1 and workers > 1
+              else "free memory or use a smaller profile (`--profile smoke`)")  # fmt: skip
+    raise HardwareError(
+        f"{workers} worker{'s' if workers > 1 else ''} of the {run_cfg.profile} profile need "
+        f"about {per_worker * workers / 2**30:.1f} GiB of memory but {free / 2**30:.1f} GiB is "
+        f"available; {remedy}."
+    )
 
 
 def require_cuda() -> None:
@@ -77,18 +124,29 @@ def require_cuda() -> None:
         )
 
 
-def check_gpu_memory(run_cfg: RunConfig) -> None:
-    """Every visible GPU must have the run's estimated memory free (workers may use any)."""
+def runs_per_gpu(workers: int, n_gpus: int) -> int:
+    """How many `-j` workers may share one GPU (parallel.py gives job i GPU i mod n_gpus)."""
+    return max(1, math.ceil(workers / max(1, n_gpus)))
+
+
+def check_gpu_memory(run_cfg: RunConfig, workers: int = 1) -> None:
+    """Every visible GPU must have free the estimated memory of the runs that may share it:
+    one run's estimate per worker placed there (each its own process, CUDA context and
+    resident dataset, which may be either dataset: each counted at the larger one's size)."""
     require_cuda()
-    need = estimate_gpu_bytes(run_cfg)
-    for index in range(torch.cuda.device_count()):
+    n_gpus = torch.cuda.device_count()
+    sharing = runs_per_gpu(workers, n_gpus)
+    need = sharing * estimate_gpu_bytes(run_cfg)
+    runs = f"{sharing} runs of the {run_cfg.profile} profile need" if sharing > 1 else (
+        f"the {run_cfg.profile} profile needs")  # fmt: skip
+    for index in range(n_gpus):
         free, _total = torch.cuda.mem_get_info(index)
         if free < need:
             name = torch.cuda.get_device_name(index)
             raise HardwareError(
-                f"GPU {index} ({name}) has {free / 2**30:.1f} GiB free but the {run_cfg.profile} "
-                f"profile needs about {need / 2**30:.1f} GiB; stop other GPU processes or "
-                f"pick another GPU with CUDA_VISIBLE_DEVICES."
+                f"GPU {index} ({name}) has {free / 2**30:.1f} GiB free but {runs} "
+                f"about {need / 2**30:.1f} GiB; use fewer workers (-j), stop other GPU "
+                f"processes or pick another GPU with CUDA_VISIBLE_DEVICES."
             )
 
 
@@ -120,6 +178,8 @@ def estimate_cpu_seconds(run_cfg: RunConfig, n_cores: int = REFERENCE_CORES) -> 
     per_seed = 0.0  # in "seconds per 512 images" x images
     for name in run_cfg.data.datasets:
         images = n_train_images(name, run_cfg)
+        if train.max_batches_per_epoch is not None:  # the `slice` profile: a few batches an epoch
+            images = min(images, train.max_batches_per_epoch * train.batch_size)
         per_seed += images * (
             train.stage1.n_epochs * VAE_STEP_S
             + train.stage2.n_epochs * (VAE_FORWARD_S + sae)
@@ -141,7 +201,8 @@ def n_train_images(name: str, run_cfg: RunConfig) -> int:
 
 def estimate_parameters(run_cfg: RunConfig, dataset: str = "shapes3d") -> int:
     """Trainable parameters: the VAE counted exactly (built on the meta device, no memory), the
-    two SAEs as encoder and decoder matrices plus biases (tied: one matrix)."""
+    two SAEs as encoder and decoder matrices plus biases (tied: one matrix; b_d only with
+    `model.sae_decoder_bias`)."""
     from artifact.model.hybrid import IN_CHANNELS, count_parameters
     from artifact.model.vae import ConvVAE
 
@@ -150,7 +211,7 @@ def estimate_parameters(run_cfg: RunConfig, dataset: str = "shapes3d") -> int:
     model = run_cfg.model
     matrices = 1 if model.sae_tied else 2
     saes = sum(
-        matrices * d * w + d + w
+        matrices * d * w + w + (d if model.sae_decoder_bias else 0)
         for d, w in (
             (model.conv_feature_dim, model.conv_sae_width),
             (model.n_latents, model.latent_sae_width),
@@ -169,7 +230,10 @@ def estimate_gpu_bytes(run_cfg: RunConfig) -> int:
     )
     state = estimate_parameters(run_cfg) * BYTES_PER_PARAMETER_GPU
     channels = run_cfg.model.conv_channels
-    conv_maps = sum(c * side * side for c, side in zip(channels, (32, 16, 8, 8), strict=True))
+    from artifact.model.vae import encoder_map_sides
+
+    sides = encoder_map_sides(run_cfg.model)
+    conv_maps = sum(c * side * side for c, side in zip(channels, sides, strict=True))
     per_image = 2 * conv_maps + 3 * 64 * 64 + run_cfg.model.conv_feature_dim * 2
     per_image += 4 * run_cfg.model.conv_sae_width  # pre-activations, codes, mask, gradient
     activations = ACTIVATION_COPIES * 4 * per_image * run_cfg.train.batch_size

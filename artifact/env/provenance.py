@@ -205,7 +205,8 @@ def image_state() -> dict | None:
 
 @functools.cache
 def read_image_record(path: Path = IMAGE_RECORD) -> dict | None:
-    """Parse the key=value lines the Dockerfile writes; `git_commit` may end in '-dirty'."""
+    """Parse the key=value lines the Dockerfile writes; `git_commit` may end in '-dirty';
+    `git_commit_source` says where the commit came from (or why there is none)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -217,6 +218,8 @@ def read_image_record(path: Path = IMAGE_RECORD) -> dict | None:
             record[key.strip()] = value.strip() or None
     commit = record.get("git_commit")
     if commit is not None:
-        record["git_dirty"] = commit.endswith("-dirty")
+        # git_dirty=unknown: the commit came from .git/HEAD, which cannot show uncommitted changes
+        unknown = record.get("git_dirty") == "unknown"
+        record["git_dirty"] = None if unknown else commit.endswith("-dirty")
         record["git_commit"] = commit.removesuffix("-dirty")
     return record

@@ -5,14 +5,15 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from artifact.config import RunConfig
-from artifact.errors import InputError
-from artifact.experiment.layout import aggregate_path, phase_paths, runs_dir, summary_json_path
+from artifact.experiment.layout import aggregate_path, summary_json_path
+from artifact.experiment.records import RunSet, load_runs
 from artifact.metrics.keys import FINAL_NAMES, threshold_label
-from artifact.storage.atomic import read_json, write_json
-from artifact.train.run_key import RunKey
+from artifact.metrics.readings import parse_name
+from artifact.storage.atomic import write_json
 
-SCHEMA = "artifact.aggregate/1"
+SCHEMA = "artifact.aggregate/2"  # /2: the runs' own labels and the list of runs it reduced
+# Aggregate entries that are config values, not measurements: a claim on one is a setup check.
+CONFIG_METRICS = {"model.conv_sae_width": "model.conv_sae_width"}
 
 
 def _flatten(record: dict | None, prefix: str = "", suffix: str = "") -> dict[str, float]:
@@ -46,6 +47,21 @@ def run_values(joint: dict, extended: dict | None) -> dict[str, float]:
     return values
 
 
+def reading_values(joint: dict, extended: dict | None) -> dict[str, dict[str, float]]:
+    """{reading name: run_values of that reading}, from the records' `readings` entries."""
+
+    def view(record: dict | None, name: str) -> dict | None:
+        return (record or {}).get("readings", {}).get(name)
+
+    final = joint.get("final") or {}
+    out = {}
+    for name in final.get("readings", {}):
+        joint_view = {"final": view(final, name), "at_k_start": view(joint.get("at_k_start"), name)}
+        extended_view = {"final": view(extended["final"], name)} if extended else None
+        out[name] = run_values(joint_view, extended_view)
+    return out
+
+
 def mean_std(values: list[float]) -> dict:
     """{mean, std, n} over seeds; std is the sample standard deviation (ddof=1), 0 for one seed."""
     std = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -60,53 +76,70 @@ def _summary(values: list[float], seeds: list[int]) -> dict:
     }
 
 
-def aggregate(out_dir: Path, cfg: RunConfig, provenance: dict | None = None) -> dict:
-    """Read every run's metrics under out_dir/runs and write out_dir/aggregate.json."""
+def aggregate(out_dir: Path) -> dict:
+    """Read every run under out_dir/runs and write out_dir/aggregate.json (and summary.json).
+
+    The profile, data source, config and provenance are the runs' own (experiment/records.py),
+    never params.yaml's: a smoke run aggregated beside a paper params file stays a smoke run.
+    """
     out_dir = Path(out_dir)
+    payload = aggregate_payload(load_runs(out_dir))
+    write_json(aggregate_path(out_dir), payload)
+    # What `dvc metrics show` lists: the mean and std of each metric, nothing else.
+    summary = {key: {"mean": e["mean"], "std": e["std"]} for key, e in payload["metrics"].items()}
+    write_json(summary_json_path(out_dir), summary)
+    return payload
+
+
+def aggregate_payload(runs: RunSet) -> dict:
+    """aggregate.json's content for a checked set of runs (verify-claims recomputes it)."""
     collected: dict[str, list[tuple[int, float]]] = {}
-    sources, n_parameters = set(), None
-    for dataset in cfg.data.datasets:
-        for method in cfg.train.methods:
-            for seed in cfg.train.seeds:
-                key = RunKey(dataset, seed, method)
-                joint_path = phase_paths(out_dir, key, "joint").metrics
-                if not joint_path.is_file():
-                    continue
-                joint = read_json(joint_path, "run metrics")
-                extended_path = phase_paths(out_dir, key, "extended").metrics
-                extended = (
-                    read_json(extended_path, "run metrics") if extended_path.is_file() else None
-                )
-                sources.add(joint["data_source"])
-                n_parameters = joint.get("n_parameters", n_parameters)
-                for name, value in run_values(joint, extended).items():
-                    collected.setdefault(f"{dataset}.{method}.{name}", []).append((seed, value))
-    if not collected:
-        raise InputError(
-            f"no run metrics under {runs_dir(out_dir)}; run `artifact reproduce` first."
-        )
+    by_reading: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    n_parameters = None
+    for run in sorted(runs.runs, key=lambda r: (r.dataset, r.method, r.seed)):
+        n_parameters = run.joint.get("n_parameters", n_parameters)
+        for name, value in run_values(run.joint, run.extended).items():
+            collected.setdefault(f"{run.dataset}.{run.method}.{name}", []).append((run.seed, value))
+        for reading, values in reading_values(run.joint, run.extended).items():
+            for name, value in values.items():
+                key = f"{run.dataset}.{run.method}.{name}"
+                by_reading.setdefault(reading, {}).setdefault(key, []).append((run.seed, value))
     metrics = {
         key: _summary([v for _, v in pairs], [s for s, _ in pairs])
         for key, pairs in sorted(collected.items())
     }
+    readings = {  # every evaluation-time reading's keys (metrics/readings.py), same vocabulary
+        reading: {"axes": parse_name(reading).axes(), "metrics": {
+            key: _summary([v for _, v in pairs], [s for s, _ in pairs])
+            for key, pairs in sorted(keyed.items())}}
+        for reading, keyed in by_reading.items()
+    }  # fmt: skip
+    config = runs.config
     if n_parameters is not None:
         metrics["model.n_parameters"] = _summary([float(n_parameters)], [])
-    metrics["model.conv_sae_width"] = _summary([float(cfg.model.conv_sae_width)], [])
-    payload = {
+    for name, path in CONFIG_METRICS.items():
+        metrics[name] = _summary([float(config_value(config, path))], [])
+    return {
         "schema": SCHEMA,
-        "profile": cfg.profile,
-        "data_source": sources.pop() if len(sources) == 1 else "mixed",
-        "config_digest": cfg.digest(),
-        "config": cfg.model_dump(mode="json"),  # the resolved values that setup claims check
-        "provenance": provenance or {},
+        "profile": runs.profile,
+        "data_source": runs.data_source,
+        "config_digest": runs.config_digest,
+        "config": config,  # the resolved values that setup claims check
+        "provenance": runs.provenance,
+        "runs": [run.summary() for run in runs.runs],
         "thresholds": {
-            "specialisation": [threshold_label(t) for t in cfg.metrics.specialisation_sweep],
-            "dead": [threshold_label(t) for t in cfg.metrics.dead_sweep],
+            "specialisation": [
+                threshold_label(t) for t in config["metrics"]["specialisation_sweep"]
+            ],
+            "dead": [threshold_label(t) for t in config["metrics"]["dead_sweep"]],
         },
         "metrics": metrics,
+        "readings": readings,
     }
-    write_json(aggregate_path(out_dir), payload)
-    # What `dvc metrics show` lists: the mean and std of each metric, nothing else.
-    summary = {key: {"mean": entry["mean"], "std": entry["std"]} for key, entry in metrics.items()}
-    write_json(summary_json_path(out_dir), summary)
-    return payload
+
+
+def config_value(config: dict, path: str) -> object:
+    node: object = config
+    for part in path.split("."):
+        node = node[part]  # type: ignore[index]
+    return node

@@ -3,6 +3,7 @@ data resident on the device, provenance recorded, the run directory locked."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import torch
@@ -17,8 +18,9 @@ from artifact.env.determinism import (
 from artifact.env.provenance import collect_provenance
 from artifact.experiment.layout import phase_paths
 from artifact.storage.lock import directory_lock
+from artifact.train.checkpoint import CorruptCheckpoint
 from artifact.train.phase_runner import PhaseRunner
-from artifact.train.run_key import RunKey, Splits
+from artifact.train.run_key import PARENT_PHASE, RunKey, Splits
 
 EpochCallback = Callable[[str, dict], None]  # (run name, evaluation record)
 
@@ -40,8 +42,13 @@ def run_phase(
     fresh: bool = False,
     loaded: tuple[FactorDataset, Splits] | None = None,
     on_epoch: EpochCallback | None = None,
+    finish_in_background: bool = False,
+    redo_parent: bool = True,
 ) -> dict:
-    """One phase of one run (a DVC stage, or one step of `reproduce`); returns its metrics."""
+    """One phase of one run (a DVC stage, or one step of `reproduce`); returns its metrics.
+
+    finish_in_background: the phase's files are still being written when this returns, so the
+    next phase can start (train.checkpoint.flush_checkpoints() waits for them)."""
     settings = configure_determinism(device, cfg.train.precision)
     configure_host_allocator()  # reuse the big gradient buffers instead of re-faulting them each step
     seed_everything(key.seed)
@@ -53,4 +60,16 @@ def run_phase(
     callback = (lambda record: on_epoch(f"{phase} {name}", record)) if on_epoch else None
     with directory_lock(paths.run_dir):
         runner = PhaseRunner(phase, key, cfg, dataset, splits, paths, provenance, callback)
-        return runner.run(fresh=fresh)
+        try:
+            return runner.run(fresh=fresh, finish_in_background=finish_in_background)
+        except CorruptCheckpoint as error:
+            if not redo_parent or error.path != paths.parent_checkpoint:
+                raise
+    # The phase this one continues from has a damaged checkpoint (its results stood, so it was
+    # not redone while nothing needed it): redo that phase alone, then this one.
+    parent = PARENT_PHASE[phase]
+    print(f"artifact: {paths.parent_checkpoint} is truncated or corrupt; redoing the {parent} "
+          f"phase of {key.for_phase(parent).name} first.", file=sys.stderr, flush=True)  # fmt: skip
+    run_phase(parent, key, cfg, device, True, (dataset, splits), on_epoch, finish_in_background)
+    return run_phase(phase, key, cfg, device, fresh, (dataset, splits), on_epoch,
+                     finish_in_background, redo_parent=False)  # fmt: skip

@@ -12,7 +12,6 @@ import torch
 
 from artifact.config import RunConfig
 from artifact.data import FactorDataset, prepare_dataset
-from artifact.env.provenance import collect_provenance
 from artifact.experiment.aggregate import aggregate
 from artifact.experiment.claims_step import write_claims
 from artifact.experiment.layout import report_dir
@@ -20,6 +19,7 @@ from artifact.experiment.parallel import run_parallel
 from artifact.experiment.phase import EpochCallback, load_for_training, run_phase
 from artifact.experiment.plan import RunPlan
 from artifact.storage.lock import directory_lock
+from artifact.train.checkpoint import flush_checkpoints
 from artifact.train.run_key import Splits
 
 
@@ -29,7 +29,9 @@ def run_chain(cfg: RunConfig, dataset: str, seed: int, device: torch.device, fre
     """Every phase of one (dataset, seed): pretrain, then each method's joint and extended."""
     loaded = loaded or load_for_training(dataset, cfg, device)
     for phase, key in RunPlan.from_config(cfg).chain(dataset, seed):
-        run_phase(phase, key, cfg, device, fresh, loaded, on_epoch)
+        # A phase's output is written while the next phase trains (train/checkpoint.py).
+        run_phase(phase, key, cfg, device, fresh, loaded, on_epoch, finish_in_background=True)
+    flush_checkpoints()
 
 
 def reproduce(
@@ -49,7 +51,8 @@ def reproduce(
     plan = RunPlan.from_config(cfg)
     with directory_lock(out):
         for name in cfg.data.datasets:
-            prepare_dataset(name, cfg.data, cfg.paths.data_dir)
+            # official (the paper profile's `auto`): a missing file is downloaded first
+            prepare_dataset(name, cfg.data, cfg.paths.data_dir, fetch=True)
         if workers > 1:
             run_parallel(cfg, device, fresh, workers, on_phase)
         else:
@@ -59,7 +62,8 @@ def reproduce(
                     on_phase(number, len(plan.phases), f"{phase} {key.for_phase(phase).name}")
                 if loaded is None or loaded[0].name != key.dataset:  # one dataset resident at a time
                     loaded = load_for_training(key.dataset, cfg, device)
-                run_phase(phase, key, cfg, device, fresh, loaded, on_epoch)
+                run_phase(phase, key, cfg, device, fresh, loaded, on_epoch, finish_in_background=True)
+            flush_checkpoints()
         return finish(cfg)
 
 
@@ -69,6 +73,6 @@ def finish(cfg: RunConfig) -> Path:
     from artifact.report import build_report
 
     out = Path(cfg.paths.out)
-    aggregate_payload = aggregate(out, cfg, collect_provenance(cfg))
-    write_claims(cfg, aggregate_payload)
+    aggregate_payload = aggregate(out)  # the runs' own labels, config and provenance
+    write_claims(out, aggregate_payload)
     return build_report(out, report_dir(out))

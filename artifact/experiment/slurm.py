@@ -6,16 +6,22 @@ runs on partial results. Every job writes into the same output directory (a shar
 and the files alone say what is done (experiment/status.py): a rerun submits only what is missing.
 
 Time limits and preemption follow submitit's checkpointing protocol: SLURM signals the task
-(USR2, `signal_delay_s` before the limit; or when preempted), submitit calls the task's
-`checkpoint()` and requeues it. A chain's state is already on disk, one atomic checkpoint per
-epoch, so the requeued task resumes from its last complete epoch and ends with the metrics of
-an uninterrupted run. A task that SLURM kills outright (`scontrol requeue`) resumes the same way.
+(USR2, `signal_delay_s` before the limit; or when preempted); the running phase saves at its
+next step boundary and stops, then submitit calls the task's `checkpoint()` and requeues it.
+The requeued task skips the completed phases, resumes the interrupted one from that checkpoint
+and ends with the metrics of an uninterrupted run. A task that SLURM kills (`scontrol requeue`:
+SIGTERM, then SIGKILL after KillWait) resumes the same way from the save its SIGTERM asked for,
+or from the last periodic one (`train.checkpoint_minutes`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -62,9 +68,37 @@ class ChainTask(submitit.helpers.Checkpointable):
         preflight(cfg.profile, torch_device.type, Path(cfg.paths.out), cfg)  # the node's hardware
         # A requeued `--fresh` task continues what its first start began instead of starting over.
         restarted = int(os.environ.get("SLURM_RESTART_COUNT", "0")) > 0
-        with directory_lock(Path(cfg.paths.out), exclusive=False):  # beside its sibling tasks
+        with _save_before_requeue(), directory_lock(Path(cfg.paths.out), exclusive=False):
             run_chain(cfg, dataset, seed, torch_device, fresh and not restarted)
         return chain_name(dataset, seed)
+
+
+@contextlib.contextmanager
+def _save_before_requeue():
+    """On SLURM's USR2 (time limit, preemption) submitit's handler requeues and exits at once,
+    which would lose the work since the last save. Ours first asks the running phase to save at
+    its next step boundary and stop (train/checkpoint_triggers.py); once it has, submitit's
+    handler runs: `checkpoint()`, `scontrol requeue`, exit."""
+    from artifact.train.checkpoint_triggers import Stopped, request_checkpoint
+
+    submitits = signal.getsignal(signal.SIGUSR2)
+    caught: list[int] = []
+
+    def on_usr2(signum, frame):
+        request_checkpoint(stop=True, reason="SLURM's USR2 (time limit or preemption)")
+        caught.append(signum)
+
+    signal.signal(signal.SIGUSR2, on_usr2)
+    try:
+        yield
+    except Stopped:
+        if caught and callable(submitits):
+            print("artifact: checkpoint written after SLURM's USR2; submitit requeues the task",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            submitits(caught[0], None)  # requeues, then exits (SystemExit)
+        raise
+    finally:
+        signal.signal(signal.SIGUSR2, submitits)
 
 
 def final_step(cfg_json: str) -> str:
@@ -162,22 +196,23 @@ def submit(cfg: RunConfig, slurm: SlurmConfig, device: str = "auto", fresh: bool
     _refuse_if_active(out)
     with directory_lock(out):  # no local `reproduce` of the same directory meanwhile
         for name in cfg.data.datasets:  # once, here: tasks sharing a dataset never race to render it
-            prepare_dataset(name, cfg.data, cfg.paths.data_dir)
+            prepare_dataset(name, cfg.data, cfg.paths.data_dir, fetch=True)  # as local reproduce
         todo = chains(cfg) if fresh else incomplete_chains(cfg)
         if not todo and not fresh and final_state(cfg) == "complete":
             return Submission()
         cfg_json = cfg.model_dump_json()
         array_id, tasks = None, {}
         try:
-            if todo:
-                n = len(todo)
-                jobs = _executor(folder, slurm).map_array(
-                    ChainTask(), [cfg_json] * n, [d for d, _ in todo], [s for _, s in todo],
-                    [device] * n, [fresh] * n, [slurm.cpus_per_task] * n,
-                )  # fmt: skip
-                array_id = jobs[0].job_id.split("_")[0]
-                tasks = {chain_name(d, s): job.job_id for (d, s), job in zip(todo, jobs, strict=True)}
-            final_id = _executor(folder, slurm, True, array_id).submit(final_step, cfg_json).job_id
+            with contextlib.redirect_stderr(io.StringIO()):  # submitit echoes sbatch's refusal
+                if todo:
+                    n = len(todo)
+                    jobs = _executor(folder, slurm).map_array(
+                        ChainTask(), [cfg_json] * n, [d for d, _ in todo], [s for _, s in todo],
+                        [device] * n, [fresh] * n, [slurm.cpus_per_task] * n,
+                    )  # fmt: skip
+                    array_id = jobs[0].job_id.split("_")[0]
+                    tasks = {chain_name(d, s): job.job_id for (d, s), job in zip(todo, jobs, strict=True)}
+                final_id = _executor(folder, slurm, True, array_id).submit(final_step, cfg_json).job_id
         except (submitit.core.utils.FailedJobError, submitit.core.utils.FailedSubmissionError) as error:
             if array_id is not None:
                 queue.cancel([array_id])
@@ -200,7 +235,7 @@ class Snapshot:
 
 def _chain_failure(folder: Path, name: str, job_id: str, state: str) -> str:
     error = queue.result_error(folder, job_id)
-    reason = error.split(":")[0].rsplit(".", 1)[-1] if error else f"state {state}"
+    reason = error or f"state {state}"
     if state == queue.GONE and error is None and not queue.has_result(folder, job_id):
         reason = "it ended without a result: killed, out of memory or out of time"
     return (
@@ -236,16 +271,18 @@ def wait(cfg: RunConfig, submission: Submission, poll_s: float,
         done = sum(x.state == "complete" for x in statuses)
         if on_poll is not None:
             on_poll(Snapshot(done, len(statuses), counts, final))
-        still_running = sum(counts[s.lower()] for s in queue.ACTIVE)
+        # A task whose files are complete may still be exiting: wait for it to leave the queue.
+        still_running = any(queue.task_state(states, j) in queue.ACTIVE for j in submission.chains.values())
         if failures and not still_running:
-            queue.cancel(submission.job_ids)  # the final job, if SLURM has not cancelled it already
+            if submission.final_id:  # if SLURM has not cancelled it already (kill-on-invalid-dep)
+                queue.cancel([submission.final_id])
             more = f" ({len(failures) - 1} more chains failed)" if len(failures) > 1 else ""
             raise JobError(failures[0] + more + ".")
         if not failures and not still_running and final not in queue.ACTIVE:
             if final_state(cfg) == "complete":
                 return report_dir(out) / "report.md"
             error = queue.result_error(folder, submission.final_id or "")
-            reason = error.split(":")[0].rsplit(".", 1)[-1] if error else f"state {final}"
+            reason = error or f"state {final}"
             raise JobError(
                 f"the {FINAL_STEP} failed in SLURM job {submission.final_id} ({reason}); its log is "
                 f"{queue.log_path(folder, submission.final_id or '')}."

@@ -8,12 +8,14 @@ a job the controller has forgotten is judged by the result file submitit writes 
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 from pathlib import Path
 
 ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "CONFIGURING",
           "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "PREEMPTED"}  # fmt: skip
 GONE = "GONE"  # no longer in the controller's memory
+EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*(\w*(?:Error|Exception|Exit|Interrupt))(?::|$)")
 
 
 def queue_states(job_ids: list[str]) -> dict[str, str]:
@@ -44,7 +46,7 @@ def task_state(states: dict[str, str], job_id: str) -> str:
 
 
 def result_error(folder: Path, job_id: str) -> str | None:
-    """The exception a finished task ended with (its last traceback line), from submitit's
+    """The class of the exception a finished task ended with ("InputError"), from submitit's
     result file; None when the task succeeded or wrote no result."""
     path = Path(folder) / f"{job_id}_0_result.pkl"
     try:
@@ -53,8 +55,13 @@ def result_error(folder: Path, job_id: str) -> str | None:
         return None
     if outcome != "error":
         return None
-    lines = [line for line in str(value).strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "an exception"
+    # The traceback's exception line ("artifact.errors.InputError: ..."); an exception's own
+    # message may add lines after it, so search from the end.
+    for line in reversed(str(value).splitlines()):
+        found = EXCEPTION_LINE.match(line.strip())
+        if found:
+            return found.group(1)
+    return "an exception"
 
 
 def has_result(folder: Path, job_id: str) -> bool:

@@ -94,11 +94,21 @@ def _active_entries(
     return sample, column, value, n_active, lo, hi
 
 
+Entries = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+# A contingency table's discretisation: (binning, n_bins), binning equal_width or zero_and_positive.
+TableSpec = tuple[str, int]
+
+
+def table_spec(binning: str, n_bins: int) -> TableSpec:
+    """The table a binning reads: active_inactive is zero_and_positive with 2 bins."""
+    return ("zero_and_positive", 2) if binning == "active_inactive" else (binning, n_bins)
+
+
 def _binned_entries(
-    x: torch.Tensor, nonnegative: bool, n_bins: int, binning: str
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(sample, column, bin) of the entries of x [N, C] that may lie outside bin 0, and the
-    number of active samples of each neuron [C].
+    x: torch.Tensor, entries: Entries, nonnegative: bool, n_bins: int, binning: str
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(sample, column, bin) of the entries of x [N, C] that may lie outside bin 0, from the
+    active entries of `_active_entries` (computed once per chunk, shared by every binning).
 
     equal_width: `n_bins` equal-width bins over each neuron's own [min, max], as MIG's codes
         (an activation of 0 shares bin 0 with those below min + (max - min) / n_bins).
@@ -106,37 +116,97 @@ def _binned_entries(
         over each neuron's own positive range hold the rest (n_bins = 2: active / inactive).
     Entries not returned are in bin 0: for sparse codes most of them, never touched.
     """
-    sample, column, value, n_active, lo, hi = _active_entries(x, nonnegative)
+    sample, column, value, _, lo, hi = entries
     if binning == "zero_and_positive":
         smallest = torch.full_like(lo, torch.inf).scatter_reduce_(0, column, value, reduce="amin")
         bins = bin_equal_width(value, smallest[column], hi[column], n_bins - 1) + 1
-        return sample, column, bins, n_active
+        return sample, column, bins
     if not nonnegative:  # entries at a neuron's minimum are in bin 0; all others are listed
         sample, column = torch.nonzero(x > lo, as_tuple=True)
         value = _gather(x, sample, column)
-    return sample, column, bin_equal_width(value, lo[column], hi[column], n_bins), n_active
+    return sample, column, bin_equal_width(value, lo[column], hi[column], n_bins)
 
 
-def _rates_and_mi(
-    activations: torch.Tensor, table: FactorTable, n_bins: int, binning: str
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One pass over activations [N, M] in chunks of neurons: rate [M], zeros [M], MI [M, K]."""
+def _chunk_counts(
+    x: torch.Tensor, entries: Entries, nonnegative: bool, specs: Sequence[TableSpec],
+    table: FactorTable,
+) -> dict[TableSpec, torch.Tensor]:  # fmt: skip
+    """Contingency tables [C, B, S] of one chunk for each spec. Active/inactive (2-bin
+    zero_and_positive) is the sum of bins 1.. of any finer zero_and_positive table."""
+    counts: dict[TableSpec, torch.Tensor] = {}
+    for binning, n_bins in sorted(set(specs), key=lambda spec: -spec[1]):  # finest first
+        finer = [c for (b, n), c in counts.items() if b == "zero_and_positive" and n > 2]
+        if (binning, n_bins) == ("zero_and_positive", 2) and finer:
+            counts[(binning, n_bins)] = torch.stack((finer[0][:, 0], finer[0][:, 1:].sum(1)), 1)
+            continue
+        sample, column, bins = _binned_entries(x, entries, nonnegative, n_bins, binning)
+        counts[(binning, n_bins)] = sparse_contingency(
+            sample, column, bins, x.shape[1], n_bins, table
+        )
+    return counts
+
+
+def neuron_tables(
+    activations: torch.Tensor, table: FactorTable, specs: Sequence[TableSpec]
+) -> tuple[torch.Tensor, torch.Tensor, dict[TableSpec, torch.Tensor]]:
+    """One pass over activations [N, M] in chunks of neurons: rate [M], zeros [M] and the MI
+    [M, K] in nats of every table spec; the active entries of a chunk are found once."""
     n, m = activations.shape
     low, high = activations.amin(), activations.amax()  # amin / amax propagate NaN
     require_finite(low, high)
     nonnegative = bool(low >= 0)
     chunk = columns_per_chunk(n)
-    rates, zeros, mis = [], [], []
+    rates, zeros, mis = [], [], {spec: [] for spec in specs}
     for start in range(0, m, chunk):  # chunks bound memory; all neurons of a chunk at once
         x = activations[:, start : start + chunk]  # [N, C]
         if x.dtype not in (torch.float32, torch.float64):
             x = x.to(torch.float32)
-        sample, column, bins, n_active = _binned_entries(x, nonnegative, n_bins, binning)
+        entries = _active_entries(x, nonnegative)
+        n_active = entries[3]
         rates.append(n_active.to(torch.float64) / n)
         zeros.append(n - n_active if nonnegative else (x == 0).sum(dim=0))
-        counts = sparse_contingency(sample, column, bins, x.shape[1], n_bins, table)  # [C, B, S]
-        mis.append(mutual_info_from_counts(counts, table))  # [C, K]
-    return torch.cat(rates), torch.cat(zeros), torch.cat(mis)
+        for spec, counts in _chunk_counts(x, entries, nonnegative, specs, table).items():
+            mis[spec].append(mutual_info_from_counts(counts, table))  # [C, K]
+    return torch.cat(rates), torch.cat(zeros), {spec: torch.cat(p) for spec, p in mis.items()}
+
+
+@dataclass(frozen=True)
+class NeuronCounts:
+    """Dead % and specialised counts at the default thresholds and along both sweeps."""
+
+    dead_pct: float
+    specialised: int
+    dead_pct_at: dict[float, float]
+    specialised_at: dict[float, int]
+    effective_sparsity_pct: float
+
+
+def neuron_counts(
+    rate: torch.Tensor, zeros: torch.Tensor, mi: torch.Tensor, n_samples: int, cfg: MetricsConfig
+) -> NeuronCounts:
+    """The thresholds of cfg applied to rates [M] and MI [M, K] (already in the reading's unit)."""
+    dead_thresholds = (cfg.dead_threshold, *cfg.dead_sweep)
+    spec_thresholds = (cfg.specialisation_threshold, *cfg.specialisation_sweep)
+    dead_t = torch.tensor(dead_thresholds, dtype=torch.float64, device=rate.device)
+    spec_t = torch.tensor(spec_thresholds, dtype=torch.float64, device=mi.device)
+    dead_pct = ((rate[None, :] < dead_t[:, None]).sum(dim=1) * (100.0 / rate.numel())).tolist()
+    best_mi = mi.amax(dim=1) if mi.shape[1] else torch.zeros_like(rate)  # [M]
+    specialised = (best_mi[None, :] > spec_t[:, None]).sum(dim=1).tolist()
+    return NeuronCounts(
+        dead_pct=dead_pct[0],
+        specialised=int(specialised[0]),
+        dead_pct_at=dict(zip(cfg.dead_sweep, dead_pct[1:], strict=True)),
+        specialised_at={
+            t: int(c) for t, c in zip(cfg.specialisation_sweep, specialised[1:], strict=True)
+        },
+        effective_sparsity_pct=float(zeros.sum()) * 100.0 / (n_samples * rate.numel()),
+    )
+
+
+def normalise_by_entropy(mi: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """MI [M, K] / H(factor) [K]; a factor with H = 0 gives 0 (its MI is 0 too)."""
+    h = h.to(mi.device)
+    return torch.where(h > 0, mi / torch.where(h > 0, h, 1.0), torch.zeros_like(mi))
 
 
 def neuron_report(
@@ -157,27 +227,10 @@ def neuron_report(
     if activations.shape[0] == 0 or activations.shape[1] == 0:
         raise ValueError("neuron_report needs at least one sample and one neuron")
     table = factor_table(factors, factor_sizes)
-    rate, zeros, mi = _rates_and_mi(activations, table, cfg.n_bins, cfg.neuron_binning)
+    spec = table_spec(cfg.neuron_binning, cfg.n_bins)
+    rate, zeros, mis = neuron_tables(activations, table, [spec])
+    mi = mis[spec]
     if cfg.mi_normalisation == "factor_entropy":
-        h = entropy(factors, factor_sizes).to(mi.device)  # [K]
-        mi = torch.where(h > 0, mi / torch.where(h > 0, h, 1.0), torch.zeros_like(mi))
-
-    dead_thresholds = (cfg.dead_threshold, *cfg.dead_sweep)
-    spec_thresholds = (cfg.specialisation_threshold, *cfg.specialisation_sweep)
-    dead_t = torch.tensor(dead_thresholds, dtype=torch.float64, device=rate.device)
-    spec_t = torch.tensor(spec_thresholds, dtype=torch.float64, device=mi.device)
-    dead_pct = ((rate[None, :] < dead_t[:, None]).sum(dim=1) * (100.0 / rate.numel())).tolist()
-    best_mi = mi.amax(dim=1) if mi.shape[1] else torch.zeros_like(rate)  # [M]
-    specialised = (best_mi[None, :] > spec_t[:, None]).sum(dim=1).tolist()
-    n, m = activations.shape
-    return NeuronReport(
-        activation_rate=rate,
-        mi=mi,
-        dead_pct=dead_pct[0],
-        specialised=int(specialised[0]),
-        dead_pct_at=dict(zip(cfg.dead_sweep, dead_pct[1:], strict=True)),
-        specialised_at={
-            t: int(c) for t, c in zip(cfg.specialisation_sweep, specialised[1:], strict=True)
-        },
-        effective_sparsity_pct=float(zeros.sum()) * 100.0 / (n * m),
-    )
+        mi = normalise_by_entropy(mi, entropy(factors, factor_sizes))
+    counts = neuron_counts(rate, zeros, mi, activations.shape[0], cfg)
+    return NeuronReport(activation_rate=rate, mi=mi, **vars(counts))

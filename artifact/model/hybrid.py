@@ -25,13 +25,16 @@ class HybridModel(nn.Module):
             model_cfg.conv_sae_width,
             tied=model_cfg.sae_tied,
             fast_topk=train_cfg.fast_topk,
+            decoder_bias=model_cfg.sae_decoder_bias,
         )
-        # The latent SAE is 20 wide: any k >= 20 keeps every neuron; the dense path is exact.
+        # The latent SAE is 20 wide: any k >= 20 keeps every neuron, so at the paper's k (500 ->
+        # 50) it is dense, never sparse (docs/interpretations.md); the dense path is exact.
         self.latent_sae = SparseAutoencoder(
             model_cfg.n_latents,
             model_cfg.latent_sae_width,
             tied=model_cfg.sae_tied,
             fast_topk="dense",
+            decoder_bias=model_cfg.sae_decoder_bias,
         )
 
     def sae_parameters(self) -> list[nn.Parameter]:

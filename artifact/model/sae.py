@@ -2,13 +2,15 @@
 
     a  = ReLU(W_e h + b_e + boost)                     eq. 1 (+ the section 3.2 boost)
     a~ = a * I_top-k(a)   (Top-k, k int)  or  a~ = a   (L1, k None)          eq. 2
-    h_hat = W_d a~ + b_d                                 eq. 3
+    h_hat = W_d a~        (+ b_d with `model.sae_decoder_bias`)              eq. 3
 
 The paper ties W_e = D^T and W_d = D, but its 68.6M parameters need two 4096 x 8192 matrices, so
 the weights are untied by default (`model.sae_tied`; docs/interpretations.md). The paper gives no
 initialisation; we take Gao et al.'s ("Scaling and evaluating sparse autoencoders", 2024; OpenAI's
 sparse_autoencoder): random unit-norm atoms (columns of W_d), W_e = W_d^T at the start, zero
-biases. The bias boost b_i(t) is a buffer, not a parameter: revival code sets it (set_boost_).
+biases. Eq. 3 has no decoder bias, so b_d exists only with `decoder_bias` (off by default). The
+bias boost b_i(t) is a buffer, not a parameter: revival code sets it (set_boost_); forward(...,
+boost=False) leaves it out (the evaluation's default, `metrics.eval_bias_boost`).
 
 The untied decoder is stored as its transpose, the parameter `atoms` [m, d] (row j = column j of
 W_d, atom j of the dictionary D); `W_d` and `decoder_weight()` are the [d, m] view of it. The
@@ -16,7 +18,7 @@ sparse path reads and writes whole atoms, so they must be contiguous (OpenAI's t
 decoder column-major for the same reason), and the optimizer wants contiguous parameters: torch's
 fused AdamW copies a column-major [d, m] parameter to and from a contiguous buffer every step,
 which cost 0.1-0.35 of the encoder matmul's time per step here (docs/performance.md). With `atoms`, every
-parameter except b_d has the neurons along dim 0 (`neuron_parameters`), which is what revival's
+parameter except b_d (when present) has the neurons along dim 0 (`neuron_parameters`), which is what revival's
 per-neuron re-initialisation and moment resets index.
 
 Two paths compute the same function, chosen in one place (`topk_sparse.use_sparse_path`): the
@@ -52,6 +54,7 @@ class SparseAutoencoder(nn.Module):
         tied: bool = False,
         fast_topk: FastTopk = "auto",
         generator: torch.Generator | None = None,
+        decoder_bias: bool = False,
     ):
         super().__init__()
         self.d_in, self.width, self.tied, self.fast_topk = d_in, width, tied, fast_topk
@@ -61,7 +64,7 @@ class SparseAutoencoder(nn.Module):
         if not tied:
             self.atoms = nn.Parameter(atoms)  # [m, d] = W_d.T
         self.b_e = nn.Parameter(torch.zeros(width))
-        self.b_d = nn.Parameter(torch.zeros(d_in))
+        self.b_d = nn.Parameter(torch.zeros(d_in)) if decoder_bias else None
         self.register_buffer("boost", torch.zeros(width))
 
     @property
@@ -91,13 +94,16 @@ class SparseAutoencoder(nn.Module):
             raise ValueError(f"boost must have shape ({self.width},), not {tuple(boost.shape)}")
         self.boost.copy_(boost)
 
-    def forward(self, h: torch.Tensor, k: int | None, return_dense: bool = False) -> SAEOutput:
-        """h [B, d] -> SAEOutput. k: neurons kept per sample (Top-k; capped at the width), None: L1."""
+    def forward(
+        self, h: torch.Tensor, k: int | None, return_dense: bool = False, boost: bool = True
+    ) -> SAEOutput:
+        """h [B, d] -> SAEOutput. k: neurons kept per sample (Top-k; capped at the width), None: L1.
+        boost: add the bias boost to the pre-activations (training); False leaves it out."""
         if k is not None:
             if k < 1:
                 raise ValueError(f"k must be at least 1, not {k}")
             k = min(k, self.width)
-        bias = self.b_e + self.boost  # [m]
+        bias = self.b_e + self.boost if boost else self.b_e  # [m]
         if use_sparse_path(self.fast_topk, k, self.width, h.device):
             return self._forward_sparse(h, bias, k, return_dense)
         return self._forward_dense(h, bias, k, return_dense)
@@ -116,7 +122,9 @@ class SparseAutoencoder(nn.Module):
             mask = torch.zeros_like(a).scatter_(1, idx, 1.0)
             codes = a * mask
             val = codes.gather(1, idx)
-        h_hat = torch.addmm(self.b_d, codes, self.decoder_atoms())  # [B, d]
+        h_hat = codes @ self.decoder_atoms()  # [B, d]
+        if self.b_d is not None:
+            h_hat = h_hat + self.b_d
         return SAEOutput(
             h_hat=h_hat,
             codes=codes if return_dense else None,
@@ -137,7 +145,7 @@ class SparseAutoencoder(nn.Module):
             codes = codes.scatter(1, idx, val)
         fired = idx[val.detach() > 0]
         return SAEOutput(
-            h_hat=h_hat + self.b_d,
+            h_hat=h_hat if self.b_d is None else h_hat + self.b_d,
             codes=codes,
             active_idx=idx,
             active_val=val,

@@ -16,7 +16,7 @@ of each image only:
               d bias[j]   = sum_b dpre[b, j]
 
 The plain equivalent is `SparseAutoencoder`'s dense path in sae.py (a = ReLU(pre), a~ = a * mask,
-h_hat = a~ @ W_d.T + b_d); tests/model/test_topk_sparse.py checks losses and gradients against it.
+h_hat = a~ @ W_d.T, + b_d where the SAE has one); tests/model/test_topk_sparse.py checks losses and gradients against it.
 The kernels are ATen's embedding_bag forward and its two backward halves (dense weight gradient,
 per-sample-weight gradient), which are the sparse products above with the pairs as bags; they are
 deterministic on CPU and CUDA (`_embedding_bag_dense_backward` and
@@ -39,6 +39,13 @@ FastTopk = Literal["auto", "sparse", "dense"]
 # "auto" takes the sparse path on CPU while k / m <= 1 / AUTO_SPARSE_MIN_RATIO. Measured on 2 cores
 # at m = 8192 (docs/performance.md): sparse is 2.9x faster at k = 50, 1.6x at k = 500, even at 1000.
 AUTO_SPARSE_MIN_RATIO = 8
+# Inside the sparse path, one piece is chosen by k: the decoder's forward product. embedding_bag
+# reads one atom per active pair (B k rows of d floats, 4 GB at k = 500: memory-bound), the
+# dense product (codes scattered into [B, m]) reads each atom once and multiplies zeros. Measured
+# with torch.profiler on 2 cores at m = 8192, d = 4096 (benchmarks/README.md, issue 17): 41 ms
+# at k = 50 against the dense 220 ms, 439 ms at k = 500; they cross near k = m / 32.
+# The backward pieces stay sparse at every k: their dense forms cost as much or more.
+DENSE_DECODE_MIN_RATIO = 32
 _SUM_MODE = 0  # ATen's embedding_bag mode code for "sum"
 
 
@@ -51,6 +58,11 @@ def topk_select(pre: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     neurons bit for bit.
     """
     return torch.topk(pre, k, dim=1, largest=True, sorted=False)
+
+
+def dense_decode(k: int, width: int) -> bool:
+    """The one place the sparse path's pieces are chosen: the decoder dense where k > m / 32."""
+    return k * DENSE_DECODE_MIN_RATIO > width
 
 
 def use_sparse_path(fast_topk: FastTopk, k: int | None, width: int, device: torch.device) -> bool:
@@ -141,6 +153,9 @@ class _SparseDecode(Function):
     @staticmethod
     def forward(ctx, vals, idx, atoms):
         ctx.save_for_backward(vals, idx, atoms)
+        if dense_decode(idx.shape[1], atoms.shape[0]):  # a~ [B, m] @ W_d.T: every atom read once
+            codes = torch.zeros((idx.shape[0], atoms.shape[0]), dtype=vals.dtype, device=vals.device)
+            return codes.scatter_(1, idx, vals) @ atoms
         return F.embedding_bag(idx, atoms, per_sample_weights=vals, mode="sum")  # [B, d]
 
     @staticmethod

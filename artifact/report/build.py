@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 
 from artifact.report import sections
 from artifact.report.figures_compare import extended_figure, pick_seed, topk_vs_l1_figure
+from artifact.report.figures_learning import learning_figure
+from artifact.report.figures_readings import readings_section
 from artifact.report.figures_sweeps import threshold_figure
 from artifact.report.figures_trajectories import (
     aggregate_figure,
@@ -29,6 +31,7 @@ from artifact.storage.atomic import atomic_write
 
 TITLE = "Fundamental Limits of Neural Network Sparsification: this run beside the paper"
 PAIR = ("dsprites", "shapes3d")  # Figures 1-2, 6, 8, 10 are dSprites; 3-4, 7, 9, 11 Shapes3D
+LEARNING_PNG = "learning_curves.png"  # a reduced run's opening figure (not fig[0-9][0-9]_*)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,19 @@ def _tables(data: MetricsDir, claims: list[dict], used: set[str]) -> str:
     return note + "\n".join(render_table(table(), claims, metrics, used) for table in TABLES)
 
 
+def _reduced_opening(data: MetricsDir, figures_dir: Path) -> list[str]:
+    """A reduced run's report opens with what it can and cannot tell, and its learning curves;
+    the paper profile's report has no such section (its claims speak for themselves)."""
+    if data.profile == "paper" or data.profile is None:
+        (figures_dir / LEARNING_PNG).unlink(missing_ok=True)  # a previous reduced build's
+        return []
+    figure = None
+    if data.runs:
+        with fixed_style():
+            figure = save_png(learning_figure(list(data.runs)), figures_dir / LEARNING_PNG).name
+    return ["## What this reduced run can and cannot tell\n", sections.reduced_scale(data, figure)]
+
+
 def build_report(metrics_dir: Path, out_dir: Path) -> Path:
     """Write report.md, report.html and figures/*.png under out_dir, and the per-epoch CSVs
     under metrics_dir/plots; return report.md's path."""
@@ -173,6 +189,8 @@ def build_report(metrics_dir: Path, out_dir: Path) -> Path:
         [
             f"# {TITLE}\n",
             sections.status(data),
+            sections.protocol_notes(data),
+            *_reduced_opening(data, out_dir / "figures"),
             "## Claims\n",
             sections.claims_summary(data),
             "## Tables\n",
@@ -183,6 +201,8 @@ def build_report(metrics_dir: Path, out_dir: Path) -> Path:
             "shading extended training.\n",
             _width_note(data),
             *figures,
+            "## Readings\n",
+            readings_section(data, out_dir / "figures"),
             "## Claims not shown in a table\n",
             sections.other_claims(data, used),
             "## The paper's own inconsistencies (audit-paper)\n",

@@ -175,18 +175,20 @@ def load_metrics_dir(metrics_dir: Path) -> MetricsDir:
             f"no run metrics under {runs_dir(metrics_dir)}; pass the --out DIR of "
             "`artifact reproduce` as --metrics, or run it first."
         )
+    from artifact.claims.verify.trust import load_aggregate
+    from artifact.experiment.records import load_runs
+
+    recorded = load_runs(metrics_dir)  # checked, one profile / data source / config (issue 13)
     runs = sorted((load_run(d) for d in run_dirs), key=lambda r: (r.dataset, r.method, r.seed))
-    aggregate = _optional_json(aggregate_path(metrics_dir), "aggregate")
-    first = read_json(phase_metrics_in(run_dirs[0], "joint"), "run metrics")
+    # aggregate.json only as it matches the runs on disk (refused when stale or edited).
+    aggregate = load_aggregate(metrics_dir) if aggregate_path(metrics_dir).is_file() else None
     return MetricsDir(
         path=metrics_dir,
         runs=tuple(runs),
         aggregate=aggregate,
         claims=_optional_json(claims_path(metrics_dir), "claims"),
         audit=_optional_json(audit_path(metrics_dir), "audit"),
-        profile=(aggregate or first).get("profile"),
-        data_source=(aggregate or first).get("data_source"),
-        run_provenance=first.get("provenance")
-        if isinstance(first.get("provenance"), dict)
-        else None,
+        profile=recorded.profile,  # the runs' own labels, never the params file's
+        data_source=recorded.data_source,
+        run_provenance=recorded.provenance or None,
     )

@@ -17,9 +17,10 @@ from artifact.report.paper import claim_list, format_value, verdict_text
 from artifact.train.run_key import RunKey
 
 VERDICT_ORDER = (
-    "reproduced", "not_reproduced", "not_comparable", "not_run", "paper_inconsistent",
-    "informational",
+    "reproduced", "not_reproduced", "holds_at_reduced_scale", "fails_at_reduced_scale",
+    "not_comparable", "not_run", "paper_inconsistent", "informational",
 )  # fmt: skip
+QUALITATIVE = ("holds_at_reduced_scale", "fails_at_reduced_scale")
 
 
 def md_cell(text: object) -> str:
@@ -40,10 +41,73 @@ def status(data: MetricsDir) -> str:
         lines += [
             "",
             "> **Not a reproduction.** This run used the "
-            f"`{data.profile}` profile on `{data.data_source}` data: a scaled-down check of the "
-            "code path. Its numbers are shown beside the paper's for orientation only; claims "
-            "say `not comparable` for them.",
+            f"`{data.profile}` profile on `{data.data_source}` data, scaled down from the "
+            "paper. Its numbers are shown beside the paper's for orientation only; claims "
+            "say `not comparable` for them, and the claims whose statement does not depend on "
+            "scale say `holds at reduced scale` or `fails at reduced scale`.",
         ]
+    return "\n".join(lines) + "\n"
+
+
+def _stage_end(data: MetricsDir, dataset: str, stage: str, name: str) -> str:
+    values = [r[name] for run in data.runs if run.dataset == dataset
+              for r in [run.last(stage)] if r and isinstance(r.get(name), int | float)]  # fmt: skip
+    if not values:
+        return "-"
+    low, high = min(values), max(values)
+    return f"{low:.4g}" if low == high else f"{low:.4g}–{high:.4g}"
+
+
+def reduced_scale(data: MetricsDir, figure: str | None) -> str:
+    """What a reduced run can and cannot tell: whether its models learned (the curves, and the
+    MSE and MIG at the end of each stage), then the qualitative findings it supports or
+    contradicts; the numbers it cannot speak to are the rest of the report."""
+    lines = [f"This run used the reduced `{data.profile}` profile. It cannot reproduce or refute "
+             "any number of the paper (every numeric claim says `not comparable`). It can tell "
+             "whether the paper's orderings and trends, the claims that do not depend on scale, "
+             "appear at this scale, provided the models learned.", ""]  # fmt: skip
+    if figure:
+        lines += [f"![Learning curves](figures/{figure})", "",
+                  "Reconstruction MSE (log scale) and MIG after every epoch; t < 0 is stages 1-2.",
+                  ""]  # fmt: skip
+    lines += ["| dataset | MSE end of stage 1 | MSE end of stage 3 | MIG end of stage 1 | "
+              "MIG end of stage 3 |", "|---|---|---|---|---|"]  # fmt: skip
+    for dataset in data.datasets:
+        cells = [_stage_end(data, dataset, stage, name)
+                 for name in ("mse", "mig") for stage in ("stage1", "stage3")]  # fmt: skip
+        lines.append(f"| {dataset} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} |")
+    qualitative = [c for c in claim_list(data.claims) if c.get("verdict") in QUALITATIVE]
+    if data.claims is None:
+        lines += ["", "claims.json was not found; run `artifact claims` for the verdicts."]
+    for verdict, heading in zip(QUALITATIVE, ("supports", "contradicts"), strict=True):
+        found = [c for c in qualitative if c.get("verdict") == verdict]
+        lines += ["", f"**Qualitative findings this run {heading}** ({len(found)}):", ""]
+        lines += [f"- `{c.get('id')}` ({c.get('location', '')}): {md_cell(c.get('text', ''))} "
+                  f"— this run: {md_cell(format_value(c.get('observed'), prefer_text=True))}"
+                  for c in found] or ["- none"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def protocol_notes(data: MetricsDir) -> str:
+    """Two facts of the protocol a reader of the tables needs (docs/interpretations.md): the
+    latent SAE is dense at the paper's k, and which epoch "at k = 500" is."""
+    config = next((run.config for run in data.runs if run.config), {})
+    width = (config.get("model") or {}).get("latent_sae_width", "its")
+    lines = [
+        f"- The latent SAE ({width} neurons) takes eq. 2's top k like the conv SAE, but every k of "
+        "the schedule (500 -> 50) is at least its width, so it keeps all its neurons: it is dense, "
+        "never sparse. Dead and specialised neurons are the conv SAE's.",
+    ]
+    topk = next((run for run in data.runs if run.method == "topk"), None)
+    stage3 = [r for r in topk.records if r["stage"] == "stage3"] if topk is not None else []
+    ks = [r["k"] for r in stage3 if isinstance(r.get("k"), int)]
+    if ks:
+        at_start = [r["epoch"] for r in stage3 if r.get("k") == max(ks)]
+        lines.append(
+            f"- \"At k = {max(ks)}\" (Table 2) is the last stage-3 evaluation at the starting k: "
+            f"stage-3 epoch {at_start[-1]} of this run (the paper's schedule: epoch 6, since eq. 4 "
+            "rounds k(5) = k(6) = 500); for L1, the end of stage 2."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,8 @@ PHASE_STAGES = {"pretrain": ("stage1", "stage2"), "joint": ("stage3",), "extende
 REVIVAL_STAGES = ("stage3", "extended")
 # What each phase's result does not depend on: a change there must not invalidate its
 # checkpoint (DVC reruns only the stages whose params changed; their parents stay valid).
-_RUN_SET = {"methods", "seeds"}
+# The run set, and when a phase saves (checkpoint_minutes: a resume is exact, so never the result).
+_RUN_SET = {"methods", "seeds", "checkpoint_minutes"}
 PHASE_INDEPENDENT = {
     "pretrain": {"data": {"datasets"}, "train": _RUN_SET | {"stage3", "extended", "revival"}},
     "joint": {"data": {"datasets"}, "train": _RUN_SET | {"extended"}},
@@ -35,15 +36,24 @@ def phase_digest(cfg: RunConfig, phase: str) -> str:
     return cfg.digest(exclude=PHASE_INDEPENDENT[phase])
 
 
+def latent_k(k: int, cfg: RunConfig) -> int:
+    """The latent SAE's k for the conv SAE's k: the paper's k, capped at the latent width.
+
+    A profile scales the conv SAE's width and k together but not the latent SAE (20 wide), so
+    its k is the conv k unscaled: min(k, 20) = 20 at the paper's k and at every profile's.
+    """
+    return min(cfg.model.latent_sae_width, round(k / cfg.model.sae_width_scale))
+
+
 def plan_for(stage: str, epoch: int, method: str | None, cfg: RunConfig) -> StepPlan:
     """What the schedules prescribe for `epoch` of `stage` (section 3.3)."""
-    train, latent_width = cfg.train, cfg.model.latent_sae_width
+    train = cfg.train
     beta_end = train.stage1.beta_end  # stages after 1 keep the annealed end value
     if stage == "stage1":
         return StepPlan(stage, beta_schedule(epoch, train.stage1), None, None, 0.0)
     if stage == "stage2":
         k = train.stage2.k
-        return StepPlan(stage, beta_end, k, min(k, latent_width), train.stage2.l1_lambda)
+        return StepPlan(stage, beta_end, k, latent_k(k, cfg), train.stage2.l1_lambda)
     if method == "l1":
         if stage == "stage3":
             l1_lambda = l1_lambda_schedule(epoch, train.stage3)
@@ -51,7 +61,7 @@ def plan_for(stage: str, epoch: int, method: str | None, cfg: RunConfig) -> Step
             l1_lambda = train.stage3.l1_lambda_end
         return StepPlan(stage, beta_end, None, None, l1_lambda)
     k = k_schedule(epoch, train.stage3) if stage == "stage3" else train.stage3.k_end
-    return StepPlan(stage, beta_end, k, min(k, latent_width), train.stage3.topk_l1_lambda)
+    return StepPlan(stage, beta_end, k, latent_k(k, cfg), train.stage3.topk_l1_lambda)
 
 
 def epoch_slots(phase: str, cfg: RunConfig) -> list[tuple[str, int]]:

@@ -1,14 +1,20 @@
 """Revival of inactive neurons (section 3.2): bias boosting and re-initialisation.
 
 Bias boosting: b_i(t) = b_base * exp(-0.01 * sum_s I[a~_i(s) > 0] / t), added to neuron i's
-pre-activation. We read s as the training samples seen so far in the stage and t as the number
-of epochs completed, so count / t is the neuron's firings per epoch: a neuron that fires on a
-few samples an epoch gets nearly b_base, one that fires often gets ~0.
+pre-activation in training (not at evaluation: `metrics.eval_bias_boost`). We read s as the
+training samples seen so far in the stage and t as the number of epochs completed, so count / t
+is the neuron's firings per epoch: a neuron that fires on a few samples an epoch gets nearly
+b_base, one that fires often gets ~0. A profile's epoch holds fewer images than the paper's, so
+the count is scaled to the paper's epoch (`boost_count_scale`): a neuron firing on a fraction p
+of the images gets the boost it would get at paper scale.
 
 Re-initialisation: "neurons inactive for more than 5 epochs are re-initialized from the
-empirical distribution of active neurons when the overall dead rate exceeds 50%": per weight
-coordinate, a Gaussian fitted to the active neurons' encoder rows, encoder biases and decoder
-columns; the revived neurons' AdamW moments are reset. All vectorised, seeded.
+empirical distribution of active neurons when the overall dead rate exceeds 50%": "inactive" in
+an epoch is a training activation rate below the dead threshold (`inactive_rule`:
+below_dead_threshold; zero_firings: no firing at all), so the neurons that count towards the
+dead rate are the ones re-initialised. Per weight coordinate, a Gaussian fitted to the active
+neurons' encoder rows, encoder biases and decoder columns; the revived neurons' AdamW moments
+are reset. All vectorised, seeded.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from artifact.config import RevivalConfig
+from artifact.config import DataConfig, RevivalConfig
+from artifact.data.spec import get_spec
+from artifact.data.splits import n_train
 
 if TYPE_CHECKING:
     from artifact.model.sae import SparseAutoencoder
@@ -58,15 +66,34 @@ class RevivalState:
 
 
 def bias_boost(
-    cumulative_fires: torch.Tensor, epochs_done: int, cfg: RevivalConfig
+    cumulative_fires: torch.Tensor, epochs_done: int, cfg: RevivalConfig, count_scale: float = 1.0
 ) -> torch.Tensor:
-    """b_i(t) of section 3.2 for every neuron: [m] int -> [m] float. Zero before the first epoch ends."""
+    """b_i(t) of section 3.2 for every neuron: [m] int -> [m] float. Zero before the first epoch ends.
+
+    count_scale multiplies the firings per epoch (`boost_count_scale`: 1 at the paper's epoch).
+    """
     if not cfg.enabled or epochs_done == 0:
         return torch.zeros(
             cumulative_fires.shape, dtype=torch.float32, device=cumulative_fires.device
         )
-    fires_per_epoch = cumulative_fires.to(torch.float32) / epochs_done
+    fires_per_epoch = cumulative_fires.to(torch.float32) * (count_scale / epochs_done)
     return cfg.bias_base * torch.exp(-cfg.bias_rate * fires_per_epoch)
+
+
+def boost_count_scale(dataset: str, images_per_epoch: int, data_cfg: DataConfig) -> float:
+    """The paper's training images per epoch (the full grid's training split) over this run's,
+    so the boost depends on a neuron's firing rate as at paper scale: 1 at the paper profile."""
+    n_images = get_spec(dataset).n_images
+    return n_train(n_images, dataset, data_cfg) / max(1, images_per_epoch)
+
+
+def inactive_this_epoch(
+    fires: torch.Tensor, rate: torch.Tensor, dead_threshold: float, cfg: RevivalConfig
+) -> torch.Tensor:
+    """Boolean [m]: the neurons "inactive" this epoch, by `cfg.inactive_rule`."""
+    if cfg.inactive_rule == "zero_firings":
+        return fires == 0
+    return rate < dead_threshold
 
 
 def neurons_to_reinitialise(

@@ -46,9 +46,11 @@ def _vae_forward_loss(model: HybridModel, x: torch.Tensor, noise: torch.Tensor |
                       plan: StepPlan, cfg: TrainConfig):  # fmt: skip
     """The VAE's forward pass and its loss (stages 1 and 3): reconstruction + beta * free-bits KL."""
     out = model.vae(x, noise)
-    free_bits = cfg.stage1  # free bits are set once, with stage 1's knobs, and kept in stage 3
+    # Free bits are set once, with stage 1's knobs; stage 3 and extended training keep them
+    # unless train.stage3.free_bits is off (the paper states them for stage 1 only).
+    free_bits = cfg.stage1.free_bits_nats if plan.stage == "stage1" or cfg.stage3.free_bits else 0.0
     loss = vae_loss(out.logits, x, out.mu, out.logvar, plan.beta,
-                    free_bits.free_bits_nats, free_bits.free_bits_mode)  # fmt: skip
+                    free_bits, cfg.stage1.free_bits_mode)  # fmt: skip
     return out, loss
 
 
@@ -71,10 +73,14 @@ def forward_loss(
         h, mu = out.h, out.mu
         if not cfg.stage3.sae_grad_to_encoder:
             h, mu = h.detach(), mu.detach()
+    # The targets of ||h - h_hat||^2: with gradient (the literal joint loss), the encoder can
+    # also lower the SAE loss by moving h itself, e.g. shrinking it; detached, only the SAE's
+    # input carries the SAE loss to the encoder (train.stage3.sae_target_grad).
+    target_h, target_mu = (h, mu) if cfg.stage3.sae_target_grad else (h.detach(), mu.detach())
     conv = model.conv_sae(h, plan.k)
     latent = model.latent_sae(mu, plan.latent_k)
-    loss = loss + sae_loss(h, conv.h_hat, conv.l1, plan.l1_lambda)
-    loss = loss + sae_loss(mu, latent.h_hat, latent.l1, plan.l1_lambda)
+    loss = loss + sae_loss(target_h, conv.h_hat, conv.l1, plan.l1_lambda)
+    loss = loss + sae_loss(target_mu, latent.h_hat, latent.l1, plan.l1_lambda)
     return loss, conv.fire_counts
 
 

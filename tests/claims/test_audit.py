@@ -120,6 +120,6 @@ def test_formulas_are_parsed_not_evaluated():
 
 def test_audit_json_has_the_documented_fields():
     payload = REPORT.model_dump(mode="json")
-    assert {"findings", "passed", "summary", "provenance"} == set(payload)
+    assert {"findings", "passed", "summary", "provenance", "reachability"} == set(payload)
     for finding in payload["findings"]:
         assert {"id", "locations", "values", "explanation", "matters_for_claims"} <= set(finding)

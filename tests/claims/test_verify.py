@@ -11,9 +11,13 @@ from k = 500 to k = 50, 1,500 dSprites specialised neurons at k = 500).
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from artifact.claims import verify_claims
+from artifact.config import RunConfig
+from artifact.errors import InputError
 from artifact.metrics.keys import DATASETS, METHODS
 from tests.helpers.claims import AUDIT, MARKED, REGISTRY, paper_aggregate, shift_out_of_tolerance
 
@@ -87,11 +91,17 @@ def test_a_missing_metric_is_not_run_and_fails_only_under_strict():
 def test_setup_claims_read_the_resolved_config_and_fail_when_it_differs():
     aggregate = paper_aggregate()
     aggregate["config"]["train"]["lr"] = 1e-4
+    with pytest.raises(InputError, match="config_digest"):  # an edited config, digest unchanged
+        verify_claims(aggregate, REGISTRY, AUDIT)
+    aggregate["config_digest"] = RunConfig.model_validate(aggregate["config"]).digest()
+    for run in aggregate["runs"]:
+        run["config_digest"] = aggregate["config_digest"]
     verdicts = {c.id: c.verdict for c in verify_claims(aggregate, REGISTRY, AUDIT).claims}
     assert verdicts["s3.3.lr"] == "not_reproduced" and verdicts["s3.3.batch_size"] == "reproduced"
+    assert verdicts["t1.dsprites.topk.dead_pct"] == "not_comparable"  # measured under another lr
     del aggregate["config"]
-    verdicts = {c.id: c.verdict for c in verify_claims(aggregate, REGISTRY, AUDIT).claims}
-    assert verdicts["s3.3.batch_size"] == "not_run"
+    with pytest.raises(InputError, match="'config'"):
+        verify_claims(aggregate, REGISTRY, AUDIT)
 
 
 def test_json_report_has_the_documented_fields_for_every_claim():
@@ -118,3 +128,22 @@ def test_a_seed_with_a_zero_denominator_is_left_out_and_the_report_stays_valid_j
     json.dumps(report, allow_nan=False)  # raises on NaN or inf anywhere
     change = next(c for c in report["claims"] if c["id"] == "t3.shapes3d.spec_change")
     assert change["observed"]["seeds"] == [44]
+
+
+def test_a_derived_claim_reports_the_numbers_of_the_seeds_it_used():
+    """s4.5.shapes3d.spec_increase once showed `300 ± 714.1 (n=3)` from one seed's `[100.0]`:
+    its mean, spread and n must be those of the seeds the quantity is defined on."""
+    payload = paper_aggregate()
+    before = payload["metrics"]["shapes3d.topk.specialised"]
+    before.update(values=[0.0, 0.0, 30.0], mean=10.0, std=statistics.stdev([0.0, 0.0, 30.0]))
+    after = payload["metrics"]["shapes3d.topk.extended_specialised"]
+    after.update(values=[5.0, 7.0, 60.0], mean=24.0, std=statistics.stdev([5.0, 7.0, 60.0]))
+    claim = next(c for c in verify_claims(payload, REGISTRY, AUDIT).claims
+                 if c.id == "s4.5.shapes3d.spec_increase")  # fmt: skip
+    assert claim.observed.seeds == [44] and claim.observed.values == [100.0]
+    assert (claim.observed.mean, claim.observed.std, claim.observed.n) == (100.0, 0.0, 1)
+    assert "±" not in claim.observed.text and claim.observed.text.startswith("100")
+    before.update(values=[0.0, 0.0, 0.0], mean=0.0, std=0.0)  # defined on no seed: not computable
+    claim = next(c for c in verify_claims(payload, REGISTRY, AUDIT).claims
+                 if c.id == "s4.5.shapes3d.spec_increase")  # fmt: skip
+    assert claim.observed is None and claim.metrics_missing

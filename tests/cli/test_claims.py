@@ -74,7 +74,7 @@ def test_markdown_output_is_a_table_with_every_claim(tmp_path):
     (lambda d: d / "missing", "does not exist"),
     (lambda d: d, "has no aggregate.json"),
     (lambda d: (d / "aggregate.json").write_text("{not json") and d, "not valid JSON"),
-    (lambda d: (d / "aggregate.json").write_text('{"metrics": {"a.b": {"std": 1}}}') and d, "no numeric mean"),
+    (lambda d: (d / "aggregate.json").write_text('{"metrics": {"a.b": {"std": 1}}}') and d, "key 'schema'"),
 ])  # fmt: skip
 def test_verify_claims_exits_two_with_one_sentence_when_it_cannot_run(tmp_path, setup, message):
     result = runner.invoke(app, ["verify-claims", "--metrics", str(setup(tmp_path))])

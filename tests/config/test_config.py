@@ -99,3 +99,39 @@ def test_a_scaled_stage3_keeps_warmup_anneal_and_ends_at_the_target_k(scale):
     ks = [k_schedule(epoch, stage3) for epoch in range(stage3.n_epochs)]
     assert stage3.n_epochs >= 3
     assert ks[0] == stage3.k_start and ks[-1] == stage3.k_end
+
+
+@pytest.mark.parametrize(
+    ("source", "profile", "resolved"),
+    [
+        ("auto", "paper", "official"),
+        ("auto", "smoke", "procedural"),
+        ("auto", "cpu", "procedural"),
+        ("auto", "slice", "procedural"),
+        ("procedural", "paper", "procedural"),
+        ("official", "smoke", "official"),
+    ],
+)
+def test_data_source_auto_is_official_only_at_the_paper_profile(source, profile, resolved):
+    params = load_params(ROOT / "params.yaml", {"data": {"source": source}})
+    cfg = resolve(params, profile)
+    assert cfg.data.source == resolved  # what every run records: never `auto`
+
+
+def test_a_run_config_refuses_an_unresolved_auto_source():
+    cfg = resolve(load_params(ROOT / "params.yaml"), "smoke")
+    with pytest.raises(ValueError, match="resolved"):
+        type(cfg).model_validate(cfg.model_dump() | {"data": cfg.data.model_dump() | {"source": "auto"}})
+
+
+def test_the_slice_profile_keeps_every_paper_size_and_cuts_only_batches_and_seeds():
+    params = load_params(ROOT / "params.yaml")
+    paper, cut = resolve(params, "paper"), resolve(params, "slice")
+    assert cut.model == paper.model and cut.model.conv_sae_width == 8192
+    assert (cut.train.stage2.k, cut.train.stage3.k_start, cut.train.stage3.k_end) == (500, 500, 50)
+    assert cut.data.max_images is None and cut.data.n_eval_samples == paper.data.n_eval_samples
+    assert cut.data.datasets == paper.data.datasets and cut.train.methods == paper.train.methods
+    assert cut.train.seeds == paper.train.seeds[:1] and cut.train.max_batches_per_epoch >= 1
+    ks = [k_schedule(e, cut.train.stage3) for e in range(cut.train.stage3.n_epochs)]
+    assert ks[0] == 500 and ks[-1] == 50 and cut.train.stage3.k_warmup_epochs >= 1  # eq. 4's parts
+    assert cut.train.extended.n_epochs >= 1 and paper.train.max_batches_per_epoch is None

@@ -3,7 +3,10 @@ checksum mismatch, and never a half file where the data should be."""
 
 from __future__ import annotations
 
+import hashlib
+import socket
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -11,9 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from artifact.cli.app import app
+from artifact.data import spec as spec_module
 from artifact.data.fetch import fetch_official
-from artifact.data.spec import Pin
-from artifact.errors import ChecksumError, DataError
+from artifact.data.hashing import check_pin, digest_file
+from artifact.data.prepare import prepare_dataset, read_manifest
+from artifact.data.spec import DSPRITES, Pin
+from artifact.errors import ChecksumError, DataError, ExitCode
+from tests.helpers import paper_config, write_params
 from tests.helpers.official_files import install_small_spec, md5_of, small_spec, write_dsprites_npz
 
 
@@ -165,3 +172,66 @@ def test_cli_fetch_mismatch_exits_3_with_one_line(served, tmp_path, monkeypatch)
     lines = result.output.strip().splitlines()  # a progress bar (stderr), then the error
     assert result.exit_code == 3 and "Traceback" not in result.output
     assert lines[-1].startswith("error: ") and "0" * 32 in lines[-1] and "expected" in lines[-1]
+
+
+def _git_hash_object(data: bytes) -> str:
+    """What `git hash-object` prints: sha1 of the blob header and the content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def test_the_git_blob_id_is_what_git_hash_object_prints_and_is_held_to(tmp_path):
+    path = write_dsprites_npz(tmp_path / "x.npz")
+    digest = digest_file(path)
+    assert digest.git_blob == _git_hash_object(path.read_bytes())
+    assert check_pin(path, digest, Pin(git_blob=digest.git_blob), "x") == "git blob verified"
+    with pytest.raises(ChecksumError, match=f"git blob {digest.git_blob} but {'0' * 40}"):
+        check_pin(path, digest, Pin(git_blob="0" * 40), "x")
+
+
+def test_dsprites_is_pinned_to_its_blob_id_in_the_dsprites_repository():
+    # First-hand: the npz's object id in github.com/deepmind/dsprites-dataset (shared DATA.md).
+    assert DSPRITES.pin.git_blob == "d98996d3f8ee1550e06b9d4ed78d0beb478910d5"
+    assert DSPRITES.url.startswith("https://github.com/deepmind/dsprites-dataset/raw/master/")
+
+
+def test_prepare_with_fetch_downloads_a_missing_official_file_then_verifies_it(
+    served, tmp_path, monkeypatch
+):
+    server, source = served
+    cfg = paper_config("paper")  # resolved with the real sizes, before the small spec is in
+    pin = Pin(git_blob=_git_hash_object(source.read_bytes()))
+    spec = replace(small_spec("dsprites", pin), url=server.url)
+    monkeypatch.setitem(spec_module.SPECS, "dsprites", spec)
+    assert cfg.data.source == "official"  # auto at the paper profile
+    folder = prepare_dataset("dsprites", cfg.data, tmp_path, fetch=True)
+    assert (tmp_path / "official" / spec.filename).read_bytes() == source.read_bytes()
+    manifest = read_manifest(folder)
+    assert manifest["official"]["pin_status"] == "git blob verified" and server.ranges == [None]
+    prepare_dataset("dsprites", cfg.data, tmp_path, fetch=True)  # present: not downloaded again
+    assert server.ranges == [None]
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/file"
+
+
+def test_reproduce_offline_stops_at_once_with_one_sentence_saying_what_to_do(
+    tmp_path, monkeypatch
+):
+    url = _closed_port_url()
+    monkeypatch.setitem(spec_module.SPECS, "dsprites", replace(DSPRITES, url=url))
+    params = write_params(tmp_path)
+    result = CliRunner().invoke(
+        app, ["reproduce", "--profile", "smoke", "--data", "official", "--device", "cpu",
+              "--params", str(params)],
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.DATA, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "Traceback" not in result.output
+    hand = tmp_path / "data" / "official" / spec_module.DSPRITES.filename
+    assert url in line and str(hand) in line
+    assert "--data procedural" in line and "not_comparable" in line
+    assert not (tmp_path / "results" / "runs").exists()  # nothing trained

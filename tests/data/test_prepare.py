@@ -25,7 +25,7 @@ from tests.helpers.official_files import (
     write_shapes3d_h5,
 )
 
-SMOKE = paper_section("data", max_images=300)
+SMOKE = paper_section("data", max_images=300, source="procedural")  # auto at paper: official
 
 
 def test_procedural_prepare_renders_the_seeded_subset_and_load_reads_it_back(tmp_path):
@@ -92,8 +92,8 @@ def test_official_prepare_verifies_the_pin_and_writes_only_a_manifest(tmp_path, 
     path = official_path("shapes3d", tmp_path)
     path.parent.mkdir(parents=True)
     write_shapes3d_h5(path)
+    config = paper_section("data", source="official", max_images=40)  # before the small spec
     install_small_spec(monkeypatch, "shapes3d", Pin(md5=md5_of(path)))
-    config = paper_section("data", source="official", max_images=40)
     folder = prepare_dataset("shapes3d", config, tmp_path)
     manifest = json.loads((folder / MANIFEST).read_text())
     assert not (folder / IMAGES).exists() and manifest["official"]["pin_status"] == "md5 verified"
@@ -110,17 +110,18 @@ def test_official_prepare_refuses_a_file_with_the_wrong_md5(tmp_path, monkeypatc
     path = official_path("dsprites", tmp_path)
     path.parent.mkdir(parents=True)
     write_dsprites_npz(path)
+    config = paper_section("data", source="official")  # resolved before the small spec is in
     install_small_spec(monkeypatch, "dsprites", Pin(md5="0" * 32))
     with pytest.raises(ChecksumError, match="0{32} was expected"):
-        prepare_dataset("dsprites", paper_section("data", source="official"), tmp_path)
+        prepare_dataset("dsprites", config, tmp_path)
 
 
 def test_official_load_refuses_when_the_file_changed_after_prepare(tmp_path, monkeypatch):
     path = official_path("dsprites", tmp_path)
     path.parent.mkdir(parents=True)
     write_dsprites_npz(path)
+    config = paper_section("data", source="official")  # resolved before the small spec is in
     install_small_spec(monkeypatch, "dsprites")
-    config = paper_section("data", source="official")
     prepare_dataset("dsprites", config, tmp_path)
     assert len(load_dataset("dsprites", config, tmp_path)) == 48
     write_dsprites_npz(path, seed=1)

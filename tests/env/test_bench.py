@@ -17,7 +17,7 @@ from artifact.errors import ExitCode
 from tests.helpers import write_params
 
 TOY = {  # paper profile at toy sizes: d = 4 * 64 = 256, m = 64, B = 4, k 16 -> 4
-    "model": {"conv_channels": [4, 4, 4, 4], "conv_sae_width": 64, "fc_hidden": 16},
+    "model": {"vae_layout": "conv8x8_fc", "conv_channels": [4, 4, 4, 4], "conv_sae_width": 64, "fc_hidden": 16},
     "train": {"batch_size": 4, "stage2": {"k": 16}, "stage3": {"k_start": 16, "k_end": 4}},
     "profiles": {"paper": {"n_eval_samples": 48}},
 }
@@ -90,3 +90,48 @@ def test_bench_on_cuda_without_a_gpu_is_one_line_and_exit_5(tmp_path):
     assert result.exit_code == ExitCode.HARDWARE
     assert result.output.strip().startswith("error: --device cuda")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def _report(ms: dict[str, float]) -> dict:
+    from artifact.env.bench.project import NEEDED
+
+    return {"device": "toy", "rows": [{"name": names[0], "ms_per_step": ms.get(what, 0.0)}
+                                      for what, names in NEEDED.items()]}  # fmt: skip
+
+
+def test_the_projection_charges_one_evaluation_per_epoch_and_every_batch_its_step():
+    from artifact.env.bench.project import project
+    from tests.helpers import paper_config
+
+    cfg = paper_config()
+    train = cfg.train
+    epochs = train.stage1.n_epochs + train.stage2.n_epochs + 2 * train.stage3.n_epochs + train.extended.n_epochs
+    hour = 3.6e6  # ms
+    only_eval = project(_report({"evaluation": hour}), cfg)
+    assert only_eval["hours_per_seed"] == {"dsprites": epochs, "shapes3d": epochs}
+    assert only_eval["hours_serial_one_device"] == 2 * epochs * len(train.seeds)
+    only_vae = project(_report({"vae": hour}), cfg)  # stage 1 a full VAE step, stage 2 a third
+    vae_epochs = train.stage1.n_epochs + train.stage2.n_epochs / 3
+    assert only_vae["hours_per_seed"]["dsprites"] == pytest.approx(1152 * vae_epochs, abs=1e-3)
+    assert only_vae["hours_per_seed"]["shapes3d"] == pytest.approx(782 * vae_epochs, abs=1e-3)
+
+
+def test_the_projection_refuses_a_report_without_its_rows(tmp_path):
+    from artifact.env.bench.project import project, read_bench_report
+    from artifact.errors import InputError
+    from tests.helpers import paper_config
+
+    with pytest.raises(InputError, match="lacks the row vae_step"):
+        project({"rows": []}, paper_config())
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(InputError, match="holds no bench rows"):
+        read_bench_report(tmp_path / "bad.json")
+
+
+def test_bench_project_from_a_gpu_check_json_prints_the_suite_hours(tmp_path, restore_determinism):
+    check = tmp_path / "gpu_check.json"
+    check.write_text(json.dumps({"bench": _report({"evaluation": 3.6e6}) | {"device": "NVIDIA H200"}}))
+    params = write_params(tmp_path)
+    result = CliRunner().invoke(_cli(), ["bench", "--from", str(check), "--params", str(params)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("paper suite on NVIDIA H200: ")

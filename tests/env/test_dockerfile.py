@@ -48,7 +48,7 @@ def arg_default(name: str) -> str:
 def test_base_image_is_pinned_by_digest_with_its_tag_named():
     base = arg_default("BASE_IMAGE")
     assert re.fullmatch(r"nvidia/cuda:[\w.-]+@sha256:[0-9a-f]{64}", base), base
-    assert args_of("FROM")[0] == "${BASE_IMAGE}"
+    assert args_of("FROM")[-1] == "${BASE_IMAGE}"  # the final stage (the first: the wheels)
     tag = base.split("@")[0]
     assert f"tag {tag}" in DOCKERFILE.read_text()  # the tag it came from, in a comment
 
@@ -86,8 +86,11 @@ def test_runs_as_a_non_root_user():
     ), "a RUN after USER would need root"
 
 
-def test_entrypoint_is_artifact_and_default_command_reproduces_the_paper():
-    assert json.loads(args_of("ENTRYPOINT")[-1]) == ["artifact"]
+def test_entrypoint_checks_the_volumes_then_runs_artifact_and_reproduces_the_paper():
+    (entrypoint,) = json.loads(args_of("ENTRYPOINT")[-1])
+    script = ROOT / entrypoint.removeprefix(args_of("WORKDIR")[-1] + "/")
+    assert script.is_file() and script.stat().st_mode & 0o111, f"{script} must be executable"
+    assert script.read_text().rstrip().endswith('exec artifact "$@"')
     assert json.loads(args_of("CMD")[-1]) == [
         "reproduce",
         "--profile",
@@ -114,6 +117,27 @@ def test_dockerignore_keeps_data_results_and_local_state_out_of_the_image():
     }
     assert {".git", ".venv", "data", "results"} <= patterns
     assert not any(p.startswith("**/data") or p == "artifact" for p in patterns)
+
+
+def test_saved_wheels_stay_out_of_the_context_and_the_offline_rebuild_installs_only_them():
+    patterns = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "wheels" in patterns
+    froms = args_of("FROM")
+    assert "scratch AS wheels" in froms  # empty unless --build-context wheels=./wheels
+    installs = " ".join(r for r in args_of("RUN") if "requirements/lock.txt" in r)
+    assert installs.startswith("--mount=type=bind,from=wheels,target=/wheels")
+    assert "set -- --no-index --find-links /wheels" in installs and installs.count('"$@"') == 2
+    guide = (ROOT / "docs" / "container.md").read_text()
+    assert "--build-context wheels=" in guide
+
+
+def test_a_build_without_the_commit_arg_still_records_one_or_says_why_not():
+    patterns = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ".git" in patterns and "!.git/HEAD" in patterns and "!.git/refs/heads" in patterns
+    record = " ".join(r for r in args_of("RUN") if "/etc/artifact-image" in r)
+    assert "cat .git/HEAD" in record and "git_commit_source=%s" in record
+    assert "none: built without --build-arg ARTIFACT_GIT_COMMIT" in record
+    assert "rm -rf .git" in record  # no stale .git in the image for git_state to misread
 
 
 def test_every_hadolint_ignore_is_explained_by_the_comment_above_it():

@@ -1,7 +1,8 @@
 """The hashed locks agree with pyproject.toml and with the installed environment.
 
 requirements/lock.txt installs the .venv and the image alike (everything but torch);
-requirements/torch-cuda.txt adds the image's CUDA torch; requirements/build.txt pip and
+requirements/torch-cuda.txt adds the image's CUDA torch, requirements/torch-cpu.txt the .venv's
+CPU torch; requirements/build.txt pip and
 setuptools. `requirements/compile.sh` regenerates them; these tests fail when someone edits
 pyproject.toml without regenerating.
 """
@@ -33,16 +34,26 @@ def test_every_declared_dependency_but_torch_is_locked_at_a_version_it_allows():
         )
 
 
-def test_torch_pin_is_the_same_in_pyproject_the_image_lock_and_the_makefile():
+def test_torch_pin_is_the_same_in_pyproject_the_image_lock_and_the_cpu_lock():
     version = pinned_torch()
     assert [p.version for p in read_lock("torch-cuda.txt") if p.name == "torch"] == [version]
-    makefile = ROOT / "Makefile"
-    if makefile.is_file() and "torch==" in makefile.read_text():
-        assert re.findall(r"torch==([\w.+]+)", makefile.read_text()) == [version]
+    assert [p.version for p in read_lock("torch-cpu.txt")] == [f"{version}+cpu"]
+
+
+def test_the_makefile_installs_every_package_but_the_project_itself_hash_checked():
+    """README: `make setup` installs from hashed locks, torch included (its CPU wheel)."""
+    lines = [line for line in (ROOT / "Makefile").read_text().splitlines() if "pip install" in line]
+    assert lines, "the Makefile installs nothing"
+    for line in lines:
+        if line.rstrip().endswith("-e ."):
+            continue  # this tree
+        assert "--require-hashes" in line and "--no-deps" in line and " -r requirements/" in line, line
+    assert any("-r requirements/torch-cpu.txt" in line for line in lines)
+    assert "torch==" not in (ROOT / "Makefile").read_text(), "torch by version only is unhashed"
 
 
 def test_every_locked_package_is_pinned_with_sha256_hashes():
-    for filename in ("lock.txt", "build.txt", "torch-cuda.txt"):
+    for filename in ("lock.txt", "build.txt", "torch-cuda.txt", "torch-cpu.txt"):
         pins = read_lock(filename)
         assert pins, f"{filename} is empty"
         for pin in pins:

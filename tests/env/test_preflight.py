@@ -65,8 +65,17 @@ def test_estimate_shrinks_with_the_profile():
     assert paper > cpu > smoke > 0
 
 
-def test_parameter_estimate_counts_the_real_model():
+@pytest.mark.parametrize(
+    "model_update",
+    [
+        {},
+        {"sae_decoder_bias": True},
+        {"vae_layout": "conv8x8_fc", "conv_channels": (32, 32, 64, 64), "fc_hidden": 256},
+    ],
+)
+def test_parameter_estimate_counts_the_real_model(model_update):
     cfg = resolve(load_params(ROOT / "params.yaml"), "smoke")
+    cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update=model_update)})
     model = HybridModel("shapes3d", cfg.model, cfg.train)
     assert pf.estimate_parameters(cfg, "shapes3d") == count_parameters(model)
 
@@ -122,3 +131,14 @@ def test_cuda_requested_without_a_device_refuses(tmp_path, monkeypatch):
 def test_paper_gpu_memory_estimate_fits_the_papers_32_gb_card():
     """The paper trained on an RTX 5090 (32 GB): the estimate must not refuse that card."""
     assert 6 * GiB < pf.estimate_gpu_bytes(PAPER) < 30 * GiB
+
+
+def test_workers_sharing_one_gpu_need_the_sum_of_their_estimates(tmp_path, fake_gpu, monkeypatch):
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: FakeDisk(0, 0, 500 * GiB))
+    monkeypatch.setattr(pf, "available_ram_bytes", lambda: 1024 * GiB)  # the host is not the test
+    one = pf.estimate_gpu_bytes(PAPER)
+    fake_gpu["free"] = 2 * one  # room for two runs on the one GPU, not three
+    pf.preflight("paper", "cuda", tmp_path, PAPER, workers=2)
+    with pytest.raises(HardwareError, match=r"has .* GiB free but 3 runs of the paper profile need"):
+        pf.preflight("paper", "cuda", tmp_path, PAPER, workers=3)
+    assert pf.runs_per_gpu(4, 2) == 2 and pf.runs_per_gpu(1, 4) == 1

@@ -112,6 +112,20 @@ def test_image_record_is_parsed_and_a_dirty_build_is_flagged(tmp_path):
     assert read_image_record(tmp_path / "absent") is None
 
 
+def test_an_image_built_without_the_commit_arg_says_where_its_commit_came_from(tmp_path):
+    from_head = tmp_path / "from_head"
+    from_head.write_text(
+        "git_commit=" + "c" * 40 + "\ngit_commit_source=.git/HEAD\ngit_dirty=unknown\n"
+    )
+    record = read_image_record(from_head)
+    assert record["git_commit"] == "c" * 40 and record["git_dirty"] is None  # not "clean"
+    assert record["git_commit_source"] == ".git/HEAD"
+    none = tmp_path / "none"
+    none.write_text("git_commit=\ngit_commit_source=none: built without --build-arg\ngit_dirty=\n")
+    record = read_image_record(none)
+    assert record["git_commit"] is None and record["git_commit_source"].startswith("none: ")
+
+
 def test_image_digest_passed_at_docker_run_is_recorded(monkeypatch):
     monkeypatch.setenv(IMAGE_DIGEST_ENV, "sha256:" + "c" * 64)
     assert collect_provenance()["image"]["digest"] == "sha256:" + "c" * 64

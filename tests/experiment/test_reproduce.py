@@ -113,6 +113,9 @@ def test_a_loss_that_becomes_nan_stops_the_run_naming_where_and_keeps_the_last_c
     tiny_params, monkeypatch
 ):
     runner = CliRunner()
+    # A checkpoint at every step boundary: the last good one is epoch 0's end, as none of the
+    # steps after the NaN is saved (train/epoch_loop.py).
+    tiny_params = write_params(tiny_params.parent, {"train": {"checkpoint_minutes": 0}})
     args = ["--dataset", "dsprites", "--seed", "42", "--params", str(tiny_params)]
     assert runner.invoke(cli.app, ["data", "prepare", "dsprites", "--params", str(tiny_params)]).exit_code == 0
     assert runner.invoke(cli.app, ["train", "pretrain", *args]).exit_code == 0
@@ -150,6 +153,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_70(tiny_params, monkeypatc
         raise ValueError("synthetic bug")
 
     monkeypatch.setattr(artifact.experiment.aggregate, "aggregate", broken)
+    (tiny_params.parent / "results").mkdir(exist_ok=True)  # aggregate reads an existing --out
     result = CliRunner().invoke(cli.app, ["aggregate", "--params", str(tiny_params)])
     assert result.exit_code == 70
     assert result.output.strip().splitlines() == [

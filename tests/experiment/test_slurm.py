@@ -21,28 +21,45 @@ import torch
 from typer.testing import CliRunner
 
 from artifact.cli import app as cli
-from tests.experiment.test_reproduce import comparable
+from artifact.train.checkpoint import FORMAT
 from tests.helpers import write_params
 
 CI_CONF = Path(os.environ.get("ARTIFACT_SLURM_DIR", "/tmp/artifact-slurm")) / "slurm.conf"
-# One CPU per task (and so one torch thread), short polls; 20 extended epochs (~7 s on 2 cores)
+# One CPU per task (and so one torch thread), short polls; 12 extended epochs (~4 s on 2 cores)
 # leave a window to requeue mid-phase.
 SLURM = {"gpus_per_task": 0, "cpus_per_task": 1, "mem_gb": None, "time_min": 10, "poll_s": 1}
-LONGER = {"train": {"extended": {"n_epochs": 500}}, "slurm": SLURM}
+LONGER = {"train": {"extended": {"n_epochs": 300}}, "slurm": SLURM}
+
+
+def comparable(out: Path) -> dict[str, dict]:
+    """Every phase's per-epoch records and final metrics, without the wall-clock times."""
+    files = {}
+    for path in sorted(out.glob("runs/*/*.json")):
+        if not path.stem.endswith("_summary"):  # a summary is a digest of the same file
+            payload = json.loads(path.read_text())
+            records = [*payload["epochs"], payload.get("final") or {}]
+            files[str(path.relative_to(out))] = [
+                {k: v for k, v in r.items() if k != "wall_s"} for r in records
+            ]
+    return files
 
 
 def _cluster_problem() -> str | None:
     if shutil.which("sinfo") is None:
         return "sinfo is not on PATH"
-    listed = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True)
+    try:  # sinfo retries a missing controller or config for a minute: give it 10 s
+        listed = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True,
+                                text=True, timeout=10)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return "sinfo did not answer within 10 s (no controller, or no slurm.conf; see SLURM_CONF)"
     if listed.returncode != 0:
-        return f"sinfo failed ({listed.stderr.strip()})"
+        return f"sinfo failed ({(listed.stderr.strip().splitlines() or ['no output'])[-1]})"
     if not re.search(r"idle|mixed|allocated", listed.stdout):
         return f"no node is up (sinfo: {listed.stdout.split()})"
     return None
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def cluster():
     with pytest.MonkeyPatch.context() as patch:
         if "SLURM_CONF" not in os.environ and CI_CONF.is_file():  # started by .ci/slurm-cluster.sh
@@ -75,35 +92,43 @@ def wait_for(path: Path, timeout_s: float = 60) -> None:
         time.sleep(0.1)
 
 
+def wait_until_done(params: Path, out: Path) -> None:
+    from artifact.cli.common import run_config
+    from artifact.experiment.slurm import read_submission, wait
+
+    wait(run_config(params, "smoke", out), read_submission(out), poll_s=1)
+
+
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory) -> tuple[Path, dict]:
-    """The same experiment on this machine, at the tasks' thread count (one)."""
-    directory = tmp_path_factory.mktemp("local")
+def runs(cluster, tmp_path_factory) -> tuple[Path, dict, Path, str]:
+    """A SLURM run submitted, and while its one task runs (on one CPU), the same experiment on
+    this machine at the task's thread count (on the other)."""
+    directory = tmp_path_factory.mktemp("runs")
     params = write_params(directory, LONGER)
+    submitted = reproduce(params, directory / "slurm", "--executor", "slurm", "--no-wait")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        reproduce(params, directory / "out")
+        reproduce(params, directory / "local")
     finally:
         torch.set_num_threads(threads)
-    return params, comparable(directory / "out")
+    return params, comparable(directory / "local"), directory / "slurm", submitted.output
 
 
-def test_the_array_gives_the_metrics_of_a_local_run_and_the_report_waits_for_it(local_run, tmp_path):
-    params, local = local_run
-    out = tmp_path / "out"
-    result = reproduce(params, out, "--executor", "slurm")
+def test_the_array_gives_the_metrics_of_a_local_run_and_the_report_waits_for_it(runs):
+    params, local, out, printed = runs
     jobs = json.loads((out / "slurm" / "jobs.json").read_text())
-    assert f"SLURM job {jobs['final_id']} after the array (afterok:{jobs['array_id']})" in result.output
-    assert comparable(out) == local and (out / "report" / "report.md").is_file()
+    assert f"SLURM job {jobs['final_id']} after the array (afterok:{jobs['array_id']})" in printed
     script = (out / "slurm" / f"{jobs['final_id']}_submission.sh").read_text()
     assert f"--dependency=afterok:{jobs['array_id']}" in script and "--kill-on-invalid-dep=yes" in script
+    wait_until_done(params, out)
+    assert comparable(out) == local and (out / "report" / "report.md").is_file()
     again = reproduce(params, out, "--executor", "slurm")  # everything is on disk
     assert "nothing to submit" in again.output
 
 
-def test_a_task_signalled_then_requeued_mid_run_resumes_and_ends_with_the_same_metrics(local_run, tmp_path):
-    params, local = local_run
+def test_a_task_signalled_then_requeued_mid_run_resumes_and_ends_with_the_same_metrics(runs, tmp_path):
+    params, local, _, _ = runs
     out = tmp_path / "out"
     reproduce(params, out, "--executor", "slurm", "--no-wait")
     jobs = json.loads((out / "slurm" / "jobs.json").read_text())
@@ -115,24 +140,22 @@ def test_a_task_signalled_then_requeued_mid_run_resumes_and_ends_with_the_same_m
     wait_for(runs / "dsprites-topk-42" / "metrics.json")  # the requeued task got past stage 3
     joint_done = (runs / "dsprites-topk-42" / "metrics.json").stat().st_mtime_ns
     subprocess.run(["scontrol", "requeue", task], check=True)  # killed mid-extended, requeued
-    from artifact.cli.common import run_config
-    from artifact.experiment.slurm import read_submission, wait
-
-    cfg = run_config(params, "smoke", out)
-    wait(cfg, read_submission(out), poll_s=1)
+    wait_until_done(params, out)
     assert comparable(out) == local
     assert (runs / "dsprites-topk-42" / "metrics.json").stat().st_mtime_ns == joint_done  # not redone
     assert "Restarts=2" in scontrol(task)
-    log = (out / "slurm" / f"{task}_0_log.err").read_text()
+    log = (out / "slurm" / f"{task}_0_log.out").read_text()
     assert "Calling checkpoint method" in log  # the protocol's path, the first time
+    assert log.count("Starting with JobEnvironment") == 3
 
 
-def test_a_failed_task_is_one_sentence_the_report_waits_and_a_rerun_submits_only_it(tmp_path):
+def test_a_failed_task_is_one_sentence_the_report_waits_and_a_rerun_submits_only_it(cluster, tmp_path):
     params = write_params(tmp_path, {"train": {"seeds": [42, 43]}, "slurm": SLURM})
     out = tmp_path / "out"
     broken = out / "runs" / "dsprites-43" / "pretrain.pt"
     broken.parent.mkdir(parents=True)
-    broken.write_bytes(b"not a checkpoint")  # the task of seed 43 refuses to resume from it
+    # A checkpoint of other params: the task of seed 43 refuses to resume from it.
+    torch.save({"format": FORMAT, "config_digest": "other", "config": '{"profile": "paper"}'}, broken)
     result = reproduce(params, out, "--executor", "slurm", code=4)
     jobs = json.loads((out / "slurm" / "jobs.json").read_text())
     task = jobs["chains"]["dsprites-43"]
@@ -141,9 +164,14 @@ def test_a_failed_task_is_one_sentence_the_report_waits_and_a_rerun_submits_only
         f"error: chain dsprites-43 failed in SLURM job {task} (InputError); its log is {log}; "
         "rerun the same command to resubmit only what is missing."
     )
-    assert "truncated or corrupt" in log.read_text()
+    assert "was made with other params" in log.read_text()
     assert not (out / "aggregate.json").exists()  # the final step never ran on partial results
     assert "JobState=CANCELLED" in scontrol(jobs["final_id"])
+    status = CliRunner().invoke(cli.app, ["status", "--params", str(params), "--out", str(out)])
+    assert "complete  joint dsprites-l1-42" in status.output
+    assert "partial   pretrain dsprites-43" in status.output  # the foreign checkpoint is still there
+    assert "missing   aggregate, claims and report" in status.output
+    assert f"slurm {task} dsprites-43: failed" in status.output
     kept = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("dsprites-*42/*")}
     broken.unlink()
     rerun = reproduce(params, out, "--executor", "slurm")
@@ -152,3 +180,35 @@ def test_a_failed_task_is_one_sentence_the_report_waits_and_a_rerun_submits_only
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # seed 42's finished files untouched
     aggregate = json.loads((out / "aggregate.json").read_text())
     assert aggregate["metrics"]["dsprites.topk.dead_pct"]["seeds"] == [42, 43]
+
+
+def test_jobs_that_sbatch_refuses_are_one_sentence_and_nothing_is_left_queued(cluster, tmp_path):
+    params = write_params(tmp_path, {"slurm": SLURM})
+    result = reproduce(params, tmp_path / "out", "--executor", "slurm", "--partition", "nope", code=2)
+    assert result.output.strip().splitlines() == [
+        "error: sbatch refused the jobs (sbatch: error: invalid partition specified: nope); "
+        "check the slurm: section of params.yaml."
+    ]
+    assert not (tmp_path / "out" / "slurm" / "jobs.json").exists()
+
+
+def test_usr2_saves_at_the_next_step_before_submitit_requeues():
+    """Without SLURM: SIGUSR2 only asks the phase to save and stop; submitit's own handler
+    (requeue, exit) runs once the phase has stopped with its checkpoint written."""
+    import signal
+
+    from artifact.experiment.slurm import _save_before_requeue
+    from artifact.train.checkpoint_triggers import REQUESTS, Stopped, stopped
+
+    calls = []
+    previous = signal.signal(signal.SIGUSR2, lambda signum, frame: calls.append(signum))
+    try:
+        with pytest.raises(Stopped), _save_before_requeue():
+            os.kill(os.getpid(), signal.SIGUSR2)
+            assert REQUESTS.stop.is_set() and calls == []  # asked, not yet requeued
+            raise stopped()  # what the phase raises after its save
+        assert calls == [signal.SIGUSR2]
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+        REQUESTS.save.clear()
+        REQUESTS.stop.clear()

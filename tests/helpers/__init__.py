@@ -14,13 +14,14 @@ from artifact.config import deep_merge
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The smoke profile shrunk further: one dataset, one seed, a 64-wide SAE, 256 images.
+# The smoke profile shrunk further: one dataset, one seed, a 64-wide SAE, 256 images, 40
+# evaluation samples (at most the validation split: Shapes3D keeps 43 of 256).
 TINY = {
     "profile": "smoke",
     "data": {"datasets": ["dsprites"]},
     "train": {"seeds": [42], "batch_size": 64, "extended": {"n_epochs": 50}},
     "profiles": {
-        "smoke": {"epoch_scale": 0.04, "sae_width_scale": 0.0078125, "max_images": 256, "n_eval_samples": 96}
+        "smoke": {"epoch_scale": 0.04, "sae_width_scale": 0.0078125, "max_images": 256, "n_eval_samples": 40}
     },
 }
 

@@ -19,6 +19,8 @@ import yaml
 from artifact.claims import CLAIMS_DIR, audit_registry, load_registry, marked_claims
 from artifact.claims.registry.quantities import PaperIndex
 from artifact.config import load_params, resolve
+from artifact.experiment.aggregate import SCHEMA
+from artifact.experiment.records import planned_runs
 from artifact.metrics.keys import DATASETS, METHODS, all_metric_keys
 from tests.helpers import ROOT
 
@@ -47,8 +49,15 @@ MARKED = set(marked_claims(AUDIT))
 def paper_aggregate(profile: str = "paper", data_source: str = "official") -> dict:
     """A fresh copy of the paper's numbers as an aggregate.json payload."""
     payload = copy.deepcopy(_paper_aggregate())
+    cfg = resolve(PARAMS, profile)
     payload["profile"], payload["data_source"] = profile, data_source
-    payload["config"] = resolve(PARAMS, profile).model_dump(mode="json")
+    payload["config"], payload["config_digest"] = cfg.model_dump(mode="json"), cfg.digest()
+    payload["runs"] = [  # the run records aggregate.json embeds (experiment/records.py)
+        {"name": f"{d}-{m}-{s}", "dataset": d, "method": m, "seed": s,
+         "phases": ["joint", "extended"] if extended else ["joint"], "profile": profile,
+         "data_source": data_source, "config_digest": cfg.digest()}
+        for d, m, s, extended in planned_runs(payload["config"])
+    ]  # fmt: skip
     return payload
 
 
@@ -99,7 +108,7 @@ def _paper_aggregate() -> dict:
     start["values"] = [v + 0.02 for v in start["values"]]
     start["mean"] += 0.02
     assert set(metrics) <= all_metric_keys()
-    return {"schema": "artifact.aggregate/1", "profile": "paper", "data_source": "official",
+    return {"schema": SCHEMA, "profile": "paper", "data_source": "official",
             "config_digest": "0" * 64, "provenance": {}, "metrics": metrics}  # fmt: skip
 
 
@@ -116,8 +125,10 @@ GOOD = {"id": "t1.dsprites.topk.dead_pct", "location": "Table 1, dSprites / Top-
 
 
 def write_registry(directory: Path, claims: list[dict], defaults: dict | None = None) -> Path:
-    """A claims directory: the repository's tolerance rules, no references, formulas or notes."""
+    """A claims directory: the repository's tolerance rules, no references, formulas or notes.
+    `scale_free` (required on every claim) defaults to false, as in the repository's files."""
     directory.mkdir(parents=True, exist_ok=True)
+    defaults = {"scale_free": False} | (defaults or {})
     shutil.copy(CLAIMS_DIR / "tolerances.yaml", directory / "tolerances.yaml")
     (directory / "references.yaml").write_text("bibliography: []\ncitations: []\n")
     (directory / "formulas.yaml").write_text("formulas: []\n")

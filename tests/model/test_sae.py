@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from artifact.model.sae import SparseAutoencoder
 
 
-def _sae(d_in=12, width=32, tied=False, seed=0, fast_topk="dense"):
+def _sae(d_in=12, width=32, tied=False, seed=0, fast_topk="dense", decoder_bias=False):
     gen = torch.Generator().manual_seed(seed)
-    sae = SparseAutoencoder(d_in, width, tied=tied, fast_topk=fast_topk, generator=gen)
+    sae = SparseAutoencoder(
+        d_in, width, tied=tied, fast_topk=fast_topk, generator=gen, decoder_bias=decoder_bias
+    )
     with torch.no_grad():
         sae.b_e.copy_(0.2 * torch.randn(width, generator=gen))
     return sae
@@ -40,11 +42,23 @@ def test_top_k_keeps_the_k_largest_activations_of_each_sample(k, seed, fast):
 
 
 @pytest.mark.parametrize("fast", ["dense", "sparse"])
-def test_reconstruction_is_the_decoder_applied_to_the_codes(fast):
+def test_reconstruction_is_the_decoder_applied_to_the_codes_without_a_bias(fast):
+    """Eq. 3, h_hat = W_d a~: the default SAE has no decoder bias (`model.sae_decoder_bias`)."""
     sae = _sae(fast_topk=fast)
+    assert sae.b_d is None and "b_d" not in dict(sae.named_parameters())
     h = torch.randn(5, 12)
     out = sae(h, 7, return_dense=True)
-    torch.testing.assert_close(out.h_hat, out.codes @ sae.decoder_weight().T + sae.b_d)  # eq. 3
+    torch.testing.assert_close(out.h_hat, out.codes @ sae.decoder_weight().T)
+
+
+@pytest.mark.parametrize("fast", ["dense", "sparse"])
+def test_a_decoder_bias_when_asked_is_added_to_the_reconstruction(fast):
+    sae = _sae(fast_topk=fast, decoder_bias=True)
+    with torch.no_grad():
+        sae.b_d.copy_(torch.randn(12))
+    h = torch.randn(5, 12)
+    out = sae(h, 7, return_dense=True)
+    torch.testing.assert_close(out.h_hat, out.codes @ sae.decoder_weight().T + sae.b_d)
 
 
 def test_l1_mode_keeps_every_positive_activation():
@@ -94,6 +108,8 @@ def test_bias_boost_adds_to_the_preactivation_and_can_make_a_neuron_fire(fast):
     assert "boost" not in dict(sae.named_parameters())  # not learned
     with pytest.raises(ValueError):
         sae.set_boost_(torch.zeros(31))
+    without = sae(h, 2, return_dense=True, boost=False)  # the evaluation's default
+    torch.testing.assert_close(without.codes, _sae(fast_topk=fast)(h, 2, return_dense=True).codes)
 
 
 def test_initialisation_has_unit_norm_atoms_and_the_encoder_as_their_transpose():
@@ -102,7 +118,8 @@ def test_initialisation_has_unit_norm_atoms_and_the_encoder_as_their_transpose()
     assert atoms.shape == (64, 128)
     torch.testing.assert_close(atoms.norm(dim=0), torch.ones(128))
     assert torch.equal(sae.W_e, atoms.T)
-    assert not sae.b_e.any() and not sae.b_d.any() and not sae.boost.any()
+    assert not sae.b_e.any() and sae.b_d is None and not sae.boost.any()
+    assert not SparseAutoencoder(64, 128, decoder_bias=True).b_d.any()
 
 
 def test_initialisation_is_a_function_of_the_seed():
@@ -118,8 +135,8 @@ def test_initialisation_is_a_function_of_the_seed():
 def test_untied_paper_width_has_two_dictionaries_and_tied_shares_one():
     untied, tied = SparseAutoencoder(4096, 8192), SparseAutoencoder(4096, 8192, tied=True)
     n_untied = sum(p.numel() for p in untied.parameters())
-    assert n_untied == 2 * 4096 * 8192 + 8192 + 4096  # ~67.1M of the paper's 68.6M
-    assert sum(p.numel() for p in tied.parameters()) == 4096 * 8192 + 8192 + 4096
+    assert n_untied == 2 * 4096 * 8192 + 8192  # ~67.1M of the paper's 68.6M (no b_d, eq. 3)
+    assert sum(p.numel() for p in tied.parameters()) == 4096 * 8192 + 8192
     assert tied.W_d.data_ptr() == tied.W_e.data_ptr() and tied.W_d.shape == (4096, 8192)
 
 

@@ -16,15 +16,20 @@ from artifact.model.sae import SparseAutoencoder
 from artifact.model.topk_sparse import AUTO_SPARSE_MIN_RATIO, use_sparse_path
 
 
-def _pair(d_in, width, tied, seed, dtype):
+def _pair(d_in, width, tied, seed, dtype, decoder_bias=True):
     """A dense and a sparse SAE with the same weights, random biases and a random boost."""
     gen = torch.Generator().manual_seed(seed)
-    dense = SparseAutoencoder(d_in, width, tied=tied, fast_topk="dense", generator=gen).to(dtype)
+    dense = SparseAutoencoder(
+        d_in, width, tied=tied, fast_topk="dense", generator=gen, decoder_bias=decoder_bias
+    ).to(dtype)
     with torch.no_grad():
         dense.b_e.copy_(0.3 * torch.randn(width, generator=gen))
-        dense.b_d.copy_(torch.randn(d_in, generator=gen))
+        if decoder_bias:
+            dense.b_d.copy_(torch.randn(d_in, generator=gen))
         dense.set_boost_(0.1 * torch.rand(width, generator=gen).to(dtype))
-    sparse = SparseAutoencoder(d_in, width, tied=tied, fast_topk="sparse").to(dtype)
+    sparse = SparseAutoencoder(
+        d_in, width, tied=tied, fast_topk="sparse", decoder_bias=decoder_bias
+    ).to(dtype)
     sparse.load_state_dict(dense.state_dict())
     return dense, sparse
 
@@ -61,6 +66,15 @@ def test_sparse_path_matches_dense_losses_and_gradients_float32(tied, k):
     dense, sparse = _pair(24, 48, tied, seed=k, dtype=torch.float32)
     h = torch.randn(13, 24, generator=torch.Generator().manual_seed(100 + k))
     _assert_same(dense, sparse, h, k, tol=1e-5)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_sparse_path_matches_dense_without_a_decoder_bias_as_in_eq_3(tied):
+    """The default SAE (eq. 3, no b_d): both paths agree and neither has a decoder bias."""
+    dense, sparse = _pair(24, 48, tied, seed=5, dtype=torch.float32, decoder_bias=False)
+    assert dense.b_d is None and sparse.b_d is None
+    h = torch.randn(13, 24, generator=torch.Generator().manual_seed(105))
+    _assert_same(dense, sparse, h, 9, tol=1e-5)
 
 
 @pytest.mark.parametrize("tied", [False, True])
@@ -146,3 +160,18 @@ def test_sparse_path_gradients_are_bitwise_reproducible():
     (loss_a, grads_a, dh_a), (loss_b, grads_b, dh_b) = runs
     assert torch.equal(loss_a, loss_b) and torch.equal(dh_a, dh_b)
     assert all(torch.equal(grads_a[name], grads_b[name]) for name in grads_a)
+
+
+def test_the_decoder_piece_is_chosen_by_k_and_both_pieces_compute_the_same_function(monkeypatch):
+    from artifact.model import topk_sparse
+
+    assert not topk_sparse.dense_decode(50, 8192) and topk_sparse.dense_decode(500, 8192)
+    width, k = 64, 3  # 3 * 32 > 64: the dense decoder; then forced off, the embedding_bag one
+    dense, sparse = _pair(16, width, False, seed=11, dtype=torch.float64)
+    h = torch.randn(7, 16, generator=torch.Generator().manual_seed(12), dtype=torch.float64)
+    assert topk_sparse.dense_decode(k, width)
+    _assert_same(dense, sparse, h, k, tol=1e-10)
+    monkeypatch.setattr(topk_sparse, "DENSE_DECODE_MIN_RATIO", 1)  # 3 * 1 <= 64
+    assert not topk_sparse.dense_decode(k, width)
+    dense.zero_grad(), sparse.zero_grad()
+    _assert_same(dense, sparse, h, k, tol=1e-10)

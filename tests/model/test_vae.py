@@ -6,10 +6,12 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
+from artifact.model.hybrid import HybridModel, count_parameters
 from artifact.model.vae import ConvVAE
 from artifact.train.losses import free_bits_kl, gaussian_kl, sae_loss, vae_loss
-from tests.helpers import paper_section
+from tests.helpers import paper_config, paper_section
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -59,3 +61,57 @@ def test_bernoulli_reconstruction_is_small_for_confident_correct_logits():
     confident = (x * 2 - 1) * 20
     loss = vae_loss(confident, x, torch.zeros(2, 10), torch.zeros(2, 10), 0.0, 0.0, "total")
     assert loss.item() < 1e-3 * 64 * 64 and math.isfinite(loss.item())
+
+
+def test_default_layout_is_four_4x4_stride2_convs_to_256x4x4_with_linear_heads():
+    """model.vae_layout = conv4x4_heads: the layout whose count matches the paper's 68.6M."""
+    vae = ConvVAE(3, paper_section("model"))
+    convs = [m for m in vae.encoder_conv if isinstance(m, nn.Conv2d)]
+    assert [(c.out_channels, c.kernel_size, c.stride) for c in convs] == [
+        (32, (4, 4), (2, 2)), (64, (4, 4), (2, 2)), (128, (4, 4), (2, 2)), (256, (4, 4), (2, 2))
+    ]  # fmt: skip
+    assert vae.feature_shape == (256, 4, 4)
+    assert isinstance(vae.encoder_fc, nn.Linear) and vae.encoder_fc.in_features == 4096
+    assert vae.encoder_fc.out_features == 2 * 10  # the mu and log-variance heads
+    deconvs = [m for m in vae.decoder_conv if isinstance(m, nn.ConvTranspose2d)]
+    assert [d.out_channels for d in deconvs] == [128, 64, 32, 3]  # mirrored
+
+
+def _conv_params(c_in, c_out):
+    return c_in * c_out * 16 + c_out
+
+
+def test_paper_model_has_the_papers_68_6m_parameters_to_its_printed_digit():
+    """The count by hand (convs, heads, mirrored decoder, two untied SAEs without b_d) is the
+    model's, and it rounds to the paper's 68.6M; the claim's 0.05 % rests on it."""
+    cfg = paper_config()
+    model = HybridModel("shapes3d", cfg.model, cfg.train)
+    chain = (3, 32, 64, 128, 256)
+    encoder = sum(_conv_params(a, b) for a, b in zip(chain, chain[1:], strict=False))
+    decoder = sum(
+        _conv_params(b, a) for a, b in zip(chain, chain[1:], strict=False)
+    )  # transposed, mirrored
+    heads = 4096 * 20 + 20 + (10 * 4096 + 4096)
+    saes = (2 * 4096 * 8192 + 8192) + (2 * 10 * 20 + 20)
+    assert count_parameters(model) == encoder + decoder + heads + saes
+    assert round(count_parameters(model) / 1e5) == 686  # "68.6M"
+    assert abs(count_parameters(model) / 68.6e6 - 1) < 0.0005
+
+
+def test_the_first_8x8_layout_stays_selectable_and_is_the_69_4m_model():
+    cfg = paper_config()
+    model_cfg = paper_section(
+        "model", vae_layout="conv8x8_fc", conv_channels=(32, 32, 64, 64), fc_hidden=256
+    )
+    vae = ConvVAE(3, model_cfg)
+    assert vae.feature_shape == (64, 8, 8)
+    assert vae(torch.rand(2, 3, 64, 64), None).h.shape == (2, 4096)
+    model = HybridModel("shapes3d", model_cfg, cfg.train)
+    assert abs(count_parameters(model) / 68.6e6 - 1) > 0.01  # what the tightened claim rejects
+
+
+def test_fc_hidden_is_refused_where_the_layout_has_no_hidden_layer():
+    with pytest.raises(ValueError, match="fc_hidden"):
+        paper_section("model", fc_hidden=256)
+    with pytest.raises(ValueError, match="fc_hidden"):
+        paper_section("model", vae_layout="conv8x8_fc")

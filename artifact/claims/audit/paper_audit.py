@@ -22,6 +22,13 @@ from artifact.claims.audit import numbers, readings
 from artifact.claims.audit.paper_logic import Check
 from artifact.claims.audit.ranges import range_feasibility
 from artifact.claims.audit.text import citation_checks, formula_checks, note_checks
+from artifact.claims.audit.unreachable import (
+    Unreachable,
+    bound_readings,
+    paper_settings,
+    unreachable_claims,
+    unreachable_everywhere,
+)
 from artifact.claims.registry.loader import Registry, load_registry
 from artifact.claims.registry.quantities import PaperIndex
 
@@ -46,11 +53,20 @@ class PassedCheck(BaseModel):
     explanation: str
 
 
+class Reachability(BaseModel):
+    """Per reading (the axes the bounds read), the claims no training could reach under it."""
+
+    settings: dict[str, float]  # the paper's k, width and default thresholds the bounds use
+    readings: dict[str, list[Unreachable]]
+    everywhere: list[str]  # claims unreachable under every listed reading
+
+
 class AuditReport(BaseModel):
     findings: list[Finding]
     passed: list[PassedCheck]
     summary: dict[str, int]
     provenance: dict
+    reachability: Reachability | None = None
 
 
 def _marks(checks: list[Check]) -> set[str]:
@@ -78,7 +94,22 @@ def run_checks(registry: Registry) -> list[Check]:
     return checks
 
 
-def audit_registry(registry: Registry) -> AuditReport:
+def reachability(registry: Registry, neuron_bins: tuple[int, ...]) -> Reachability | None:
+    """The bounds of every reading at these bin counts; None without bins or without the
+    paper's k and width in the registry (a test registry of a few claims)."""
+    if not neuron_bins:
+        return None
+    try:
+        settings = paper_settings(registry)
+    except KeyError:
+        return None
+    per_reading = unreachable_claims(registry, bound_readings(neuron_bins))
+    return Reachability(settings=settings, readings=per_reading,
+                        everywhere=unreachable_everywhere(per_reading))  # fmt: skip
+
+
+def audit_registry(registry: Registry, neuron_bins: tuple[int, ...] = ()) -> AuditReport:
+    """The audit; with `neuron_bins` (params.yaml's bin counts) also the reachability bounds."""
     checks = run_checks(registry)
     findings = [
         Finding(id=c.id, check=c.check, severity=c.severity, locations=c.locations, values=c.values,
@@ -99,12 +130,19 @@ def audit_registry(registry: Registry) -> AuditReport:
         "registry_digest": registry.digest,
         "n_claims": len(registry.claims),
     }
-    return AuditReport(findings=findings, passed=passed, summary=summary, provenance=provenance)
+    reach = reachability(registry, neuron_bins)
+    if reach is not None:
+        summary["unreachable_somewhere"] = len(
+            {f.claim for fs in reach.readings.values() for f in fs}
+        )
+        summary["unreachable_everywhere"] = len(reach.everywhere)
+    return AuditReport(findings=findings, passed=passed, summary=summary, provenance=provenance,
+                       reachability=reach)  # fmt: skip
 
 
-def audit_paper(claims_dir: Path | None = None) -> AuditReport:
+def audit_paper(claims_dir: Path | None = None, neuron_bins: tuple[int, ...] = ()) -> AuditReport:
     """Audit the paper's self-consistency from the claim registry (default: claims/)."""
-    return audit_registry(load_registry(claims_dir))
+    return audit_registry(load_registry(claims_dir), neuron_bins)
 
 
 def marked_claims(report: AuditReport) -> dict[str, list[str]]:

@@ -28,6 +28,7 @@ from artifact.claims.registry.models import (
     Rule,
 )
 from artifact.errors import InputError
+from artifact.storage.paths import path_problem
 
 CLAIMS_DIR = Path(__file__).resolve().parents[3] / "claims"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
@@ -92,13 +93,25 @@ def _claims_in(path: Path) -> list[Claim]:
     return claims
 
 
+def _unique_claims(paths: list[Path]) -> list[Claim]:
+    """Every claim of `paths` in order; an id used twice is refused naming its file(s)."""
+    claims, file_of = [], {}
+    for path in paths:
+        for claim in _claims_in(path):
+            first = file_of.get(claim.id)
+            if first is not None:
+                where = f"in {path.name}" if first == path else f"in {first.name} and {path.name}"
+                raise InputError(f"claim id '{claim.id}' is used twice, {where}; make claim ids "
+                                 "unique.")  # fmt: skip
+            file_of[claim.id] = path
+            claims.append(claim)
+    return claims
+
+
 def _check_references(claims: list[Claim], rules: dict[str, Rule]) -> None:
-    """Cross-claim rules: unique ids, known tolerance rules that fit the kind, known claim ids."""
-    seen: set[str] = set()
-    for claim in claims:
-        if claim.id in seen:
-            raise InputError(f"claim id '{claim.id}' is used twice; make claim ids unique.")
-        seen.add(claim.id)
+    """Cross-claim rules: known tolerance rules that fit the kind, known claim ids (the ids are
+    unique: _unique_claims)."""
+    seen = {claim.id for claim in claims}
     for claim in claims:
         rule = rules.get(claim.tolerance)
         if rule is None:
@@ -120,8 +133,9 @@ def _check_references(claims: list[Claim], rules: dict[str, Rule]) -> None:
 def load_registry(directory: Path | None = None) -> Registry:
     """Load and validate every claims file under `directory` (default: the repository's claims/)."""
     directory = Path(directory or CLAIMS_DIR)
-    if not directory.is_dir():
-        raise InputError(f"claims directory {directory} does not exist; pass --claims DIR.")
+    problem = path_problem(directory, "directory")
+    if problem is not None:  # "is a file, not a directory" is never called missing
+        raise InputError(f"claims directory {directory} {problem}; pass --claims DIR.")
     paths = sorted(directory.glob("*.yaml"))
     missing = [name for name in SPECIAL_FILES if not (directory / name).is_file()]
     if missing:
@@ -143,7 +157,7 @@ def load_registry(directory: Path | None = None) -> Registry:
         if rule.type == "standard_error" and rule.assumed_paper_rel_std is None:
             raise InputError(f"tolerance rule '{name}' needs assumed_paper_rel_std (used when the "
                              f"paper gives no spread); add it.")  # fmt: skip
-    claims = [c for path in paths if path.name not in SPECIAL_FILES for c in _claims_in(path)]
+    claims = _unique_claims([path for path in paths if path.name not in SPECIAL_FILES])
     _check_references(claims, rules)
     refs_path = directory / "references.yaml"
     refs = _read_yaml(refs_path)

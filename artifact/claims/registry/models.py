@@ -40,6 +40,8 @@ RULES_FOR_KIND: dict[str, frozenset[str]] = {
     "setup": frozenset({"exact"}),
     "informational": frozenset({"informational"}),
 }
+# Only an order or a direction can be judged at another scale; every number depends on it.
+SCALE_FREE_KINDS = frozenset({"ordering", "trend"})
 RANGE_RULE_FOR_STATISTIC = {"mean": "inclusion", "seeds": "overlap", "std": "std_bound"}
 
 
@@ -136,6 +138,9 @@ class Claim(_Frozen):
     reduce: Literal["value", "count", "range"] = "value"
     fact: str | None = None
     items: tuple[str | float, ...] | None = None
+    # Whether the statement holds or fails whatever the scale (an order, a direction), so a
+    # reduced run can judge it qualitatively; set on every claim (claims/README.md, Scale-free).
+    scale_free: bool
     paper_checks: tuple[PaperCheck, ...] = ()
     also_at: tuple[str, ...] = ()
     note: str | None = None
@@ -170,6 +175,8 @@ class Claim(_Frozen):
             raise ValueError("a point claim needs a metric or an expr")
         if self.kind == "setup" and self.config is None and self.metric is None:
             raise ValueError("a setup claim needs a config path or a metric (else: informational)")
+        if self.scale_free and self.kind not in SCALE_FREE_KINDS:
+            raise ValueError(f"a {self.kind} claim states a number, so it cannot be scale_free")
         if self.items is not None and self.value is not None and self.value.shape != "number":
             raise ValueError("items are counted against a single number value")
         unknown = sorted(set(self.run_leaves()) - all_metric_keys())

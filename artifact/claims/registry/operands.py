@@ -90,16 +90,36 @@ def observe(
     """The run's value of `operand` (callers check missing_leaves first). With `seed`, the
     mean is that seed's value and `se` the per-seed spread (one draw, not a mean)."""
     leaves = {leaf: Observation.from_entry(metrics[leaf]) for leaf in operand_leaves(operand)}
+    by_seed = seed_values(operand, leaves)
+    seeded = [obs for obs in leaves.values() if obs.by_seed]
+    if seeded and any(set(obs.by_seed) != set(by_seed) for obs in seeded):
+        # Some seeds leave the quantity undefined (x / 0) or lack a leaf: its mean, spread and
+        # n come from the seeds it was computed on, never from the other seeds' means.
+        leaves = {name: _restricted(obs, by_seed) for name, obs in leaves.items()}
     means = {name: obs.mean for name, obs in leaves.items()}
     value, se = propagate(operand, means, {name: obs.se for name, obs in leaves.items()})
     _, std = propagate(operand, means, {name: obs.std for name, obs in leaves.items()})
     n = min((obs.n for obs in leaves.values()), default=1)
-    by_seed = seed_values(operand, leaves)
+    if seeded and not by_seed:
+        value = math.nan  # no seed defines it: not computable, whatever the means say
     if seed is not None:
         if seed not in by_seed:
             raise KeyError(seed)
         return Observation(by_seed[seed], std, std, 1, {seed: by_seed[seed]})
     return Observation(value, std, se, n, by_seed)
+
+
+def _restricted(obs: Observation, seeds: Mapping[int, float]) -> Observation:
+    """`obs` over `seeds` only (a leaf without per-seed values is kept as it is)."""
+    if not obs.by_seed:
+        return obs
+    values = [obs.by_seed[s] for s in seeds if s in obs.by_seed]
+    if not values:
+        return Observation(math.nan, 0.0, 0.0, 0, {})
+    mean = math.fsum(values) / len(values)
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    return Observation(mean, std, std / math.sqrt(len(values)), len(values),
+                       {s: obs.by_seed[s] for s in seeds if s in obs.by_seed})  # fmt: skip
 
 
 def seed_values(operand: Operand, leaves: Mapping[str, Observation]) -> dict[int, float]:

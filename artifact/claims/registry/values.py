@@ -63,8 +63,11 @@ class Interval:
         noise = _noise(self.lo, self.hi, other.lo, other.hi)
         if abs(hi - lo) > noise:
             return lo < hi
-        point = (lo + hi) / 2 if math.isfinite(lo + hi) else lo  # the intervals touch here
-        return self.contains(point) and other.contains(point)
+        # The intervals touch (to the same float noise gap() allows): they overlap unless an
+        # endpoint where they meet is open.
+        lo_open = (self.lo_open and self.lo == lo) or (other.lo_open and other.lo == lo)
+        hi_open = (self.hi_open and self.hi == hi) or (other.hi_open and other.hi == hi)
+        return not (lo_open or hi_open)
 
     def __str__(self) -> str:
         if self.lo == self.hi:

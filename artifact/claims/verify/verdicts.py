@@ -1,8 +1,11 @@
 """Verdicts: every claim of the registry judged against one aggregate.json.
 
 Order of precedence (claims/README.md): paper_inconsistent (the audit found the paper
-contradicting itself on this number) > informational (never pass or fail) > not_comparable (the
-run's profile is not `paper` or its data not `official`) > not_run (a metric is missing) >
+contradicting itself on this number) > informational (never pass or fail) >
+holds_at_reduced_scale / fails_at_reduced_scale (a scale-free claim on a run of a reduced
+profile: judged qualitatively; such a run never reaches `reproduced`) > not_comparable (the
+runs' profile is not `paper`, their data not `official`, a planned run is missing, or a setting
+departs from the paper's: trust.py) > not_run (a metric is missing) >
 reproduced / not_reproduced. The numeric outcome is computed whenever the metrics exist, so a
 smoke run or an inconsistent claim still shows what this run measured.
 """
@@ -11,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
@@ -31,13 +33,17 @@ from artifact.claims.verify.checks import (
     check_statistical,
     check_trend,
 )
-from artifact.errors import InputError
-from artifact.experiment.layout import aggregate_path
-from artifact.storage.atomic import read_json
+from artifact.claims.verify.trust import incomparability, load_aggregate, validate_aggregate
+
+__all__ = ["load_aggregate", "validate_aggregate", "verify_claims"]  # load/validate: trust.py
 
 Verdict = Literal[
-    "reproduced", "not_reproduced", "not_run", "not_comparable", "paper_inconsistent", "informational"
+    "reproduced", "not_reproduced", "holds_at_reduced_scale", "fails_at_reduced_scale", "not_run",
+    "not_comparable", "paper_inconsistent", "informational",
 ]  # fmt: skip
+# A scale-free claim (an order or a direction, claims/README.md) on a run of any profile but
+# this one is judged qualitatively: holds / fails at reduced scale, never (not_)reproduced.
+PAPER_PROFILE = "paper"
 VERDICTS: tuple[str, ...] = Verdict.__args__  # type: ignore[attr-defined]
 SCHEMA = "artifact.claims/1"
 
@@ -75,6 +81,7 @@ class ClaimResult(BaseModel):
     numeric_outcome: Literal["pass", "fail"] | None = None
     note: str | None = None
     findings: list[str] = []
+    metrics_missing: bool = False  # a metric it reads is absent (whatever the verdict)
 
 
 class ClaimsReport(BaseModel):
@@ -83,9 +90,14 @@ class ClaimsReport(BaseModel):
     provenance: dict
 
     def failed(self, strict: bool = False) -> bool:
-        """True when a checked claim did not reproduce (with strict: or a metric was missing)."""
-        bad = {"not_reproduced", "not_run"} if strict else {"not_reproduced"}
-        return any(claim.verdict in bad for claim in self.claims)
+        """True when a checked claim did not reproduce; with strict also when a claim is
+        not_run or lacks a metric it reads (an aggregate with no metrics at all fails)."""
+        if any(claim.verdict == "not_reproduced" for claim in self.claims):
+            return True
+        return strict and any(
+            claim.verdict == "not_run" or (claim.metrics_missing and claim.verdict != "informational")
+            for claim in self.claims
+        )
 
 
 def _expected(claim: Claim) -> Expected:
@@ -119,20 +131,13 @@ def _outcome(claim: Claim, registry: Registry, metrics: Mapping, config: Mapping
     return check_setup(claim, rule, metrics, config)
 
 
-def _incomparability(aggregate: Mapping) -> str | None:
-    reasons = []
-    if aggregate.get("profile") != "paper":
-        reasons.append(f"profile {aggregate.get('profile')!r} is not 'paper'")
-    if aggregate.get("data_source") != "official":
-        reasons.append(f"data {aggregate.get('data_source')!r} is not 'official' (procedural data)")
-    return "; ".join(reasons) or None
-
-
 def judge(claim: Claim, registry: Registry, aggregate: Mapping, index: PaperIndex,
-          marks: Mapping[str, list[str]]) -> ClaimResult:  # fmt: skip
-    """One claim's verdict against one aggregate."""
+          marks: Mapping[str, list[str]],
+          reasons: tuple[str | None, str | None] = (None, None)) -> ClaimResult:  # fmt: skip
+    """One claim's verdict against one (validated) aggregate; `reasons` is
+    trust.incomparability's (why no claim, why no measured claim is comparable)."""
     rule = registry.rules[claim.tolerance]
-    metrics, config = aggregate["metrics"], _config_of(aggregate)
+    metrics, config = aggregate["metrics"], aggregate["config"]
     notes = [claim.note] if claim.note else []
     outcome, missing = None, None
     try:
@@ -146,14 +151,22 @@ def judge(claim: Claim, registry: Registry, aggregate: Mapping, index: PaperInde
         if outcome is None or outcome.passed is None
         else ("pass" if outcome.passed else "fail")
     )
-    reason = _incomparability(aggregate)
+    profile = aggregate.get("profile")
+    reduced = profile != PAPER_PROFILE  # then `reproduced` is out of reach whatever `reasons` say
+    on_config = claim.kind == "setup" and claim.config is not None
+    reason = "; ".join(r for r in (reasons[0], None if on_config else reasons[1]) if r) or None
     if claim.id in marks:
         verdict = "paper_inconsistent"
         notes.append(f"the paper contradicts itself here (audit: {', '.join(marks[claim.id])})"
                      + (f"; the numbers alone would {numeric}" if numeric else ""))  # fmt: skip
     elif rule.type == "informational":
         verdict = "informational"
-    elif reason is not None:
+    elif reduced and claim.scale_free and numeric is not None:
+        verdict = "holds_at_reduced_scale" if numeric == "pass" else "fails_at_reduced_scale"
+        notes.append(f"judged qualitatively on the reduced profile {profile!r}")
+        notes += [reason] if reason else []  # last: the renderers drop the run-level reason
+    elif reason is not None or reduced:
+        reason = reason or f"profile {profile!r} is not {PAPER_PROFILE!r}"
         verdict = "not_comparable"
         notes.append(reason + (f"; the numbers alone would {numeric}" if numeric else ""))
     elif missing is not None:
@@ -175,40 +188,8 @@ def judge(claim: Claim, registry: Registry, aggregate: Mapping, index: PaperInde
         tolerance=f"{claim.tolerance}: {outcome.tolerance if outcome else rule.why}",
         verdict=verdict, distance=distance if distance is None or math.isfinite(distance) else None,
         numeric_outcome=numeric, note=" | ".join(notes) or None, findings=marks.get(claim.id, []),
+        metrics_missing=missing is not None,
     )  # fmt: skip
-
-
-def _config_of(aggregate: Mapping) -> Mapping | None:
-    config = aggregate.get("config")
-    if config is None:
-        config = (aggregate.get("provenance") or {}).get("config")
-    return config if isinstance(config, Mapping) else None
-
-
-def validate_aggregate(aggregate: object, source: str = "aggregate") -> Mapping:
-    """Refuse an aggregate without a metrics mapping of {mean, std, n} entries."""
-    metrics = aggregate.get("metrics") if isinstance(aggregate, Mapping) else None
-    if not isinstance(metrics, Mapping):
-        raise InputError(f"{source} has no 'metrics' mapping; rerun `artifact aggregate`.")
-    for key, entry in metrics.items():
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("mean"), int | float):
-            raise InputError(
-                f"{source} entry '{key}' has no numeric mean; rerun `artifact aggregate`."
-            )
-    return aggregate
-
-
-def load_aggregate(metrics_dir: Path) -> dict:
-    """{metrics_dir}/aggregate.json, the only file claims read (docs/architecture.md)."""
-    metrics_dir = Path(metrics_dir)
-    if not metrics_dir.is_dir():
-        raise InputError(f"metrics directory {metrics_dir} does not exist; pass the --out DIR of "
-                         f"`artifact reproduce`.")  # fmt: skip
-    path = aggregate_path(metrics_dir)
-    if not path.is_file():
-        raise InputError(f"{metrics_dir} has no aggregate.json; run `artifact reproduce --out {metrics_dir}` "
-                         f"(or `artifact aggregate`) first.")  # fmt: skip
-    return dict(validate_aggregate(read_json(path, "aggregate"), str(path)))
 
 
 def verify_claims(aggregate: dict, registry: Registry | None = None,
@@ -221,7 +202,8 @@ def verify_claims(aggregate: dict, registry: Registry | None = None,
     audit = audit or audit_registry(registry)
     marks = marked_claims(audit)
     index = PaperIndex(registry, marks)
-    results = [judge(claim, registry, aggregate, index, marks) for claim in registry.claims]
+    reasons = incomparability(aggregate, registry, marks)
+    results = [judge(claim, registry, aggregate, index, marks, reasons) for claim in registry.claims]
     summary = {verdict: 0 for verdict in VERDICTS}
     for result in results:
         summary[result.verdict] += 1
@@ -233,6 +215,7 @@ def verify_claims(aggregate: dict, registry: Registry | None = None,
         "aggregate_data_source": aggregate.get("data_source"),
         "aggregate_config_digest": aggregate.get("config_digest"),
         "aggregate_provenance": aggregate.get("provenance") or {},
-        "not_comparable_because": _incomparability(aggregate),
+        "aggregate_runs": [run["name"] for run in aggregate["runs"]],
+        "not_comparable_because": "; ".join(r for r in reasons if r) or None,
     }
     return ClaimsReport(claims=results, summary=summary, provenance=provenance)
