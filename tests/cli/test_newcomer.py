@@ -13,18 +13,12 @@ from typer.testing import CliRunner
 
 from artifact.cli.app import app
 from artifact.storage.atomic import write_json
-from tests.helpers import write_params
+from tests.helpers import one_sentence, write_params
 from tests.helpers.claims import paper_aggregate
 
 runner = CliRunner()
 
 
-def one_sentence(result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the refusal is for machines without CUDA")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from artifact.cli.app import app
 from artifact.storage.lock import directory_lock
 from tests.fixtures.report_synthetic import config, write_runs
+from tests.helpers import one_sentence
 
 runner = CliRunner()
 
@@ -20,12 +21,6 @@ def cli(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def one_sentence(result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

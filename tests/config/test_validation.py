@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from artifact.cli.app import app
-from tests.helpers import write_params
+from tests.helpers import one_sentence, write_params
 
 runner = CliRunner()
 
@@ -20,12 +20,6 @@ def dry_run(params, *extra: str):
                                "--device", "cpu", "--dry-run", *extra])  # fmt: skip
 
 
-def one_sentence(result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 BAD_SETTINGS = {

@@ -68,3 +68,12 @@ def paper_section(path: str, **updates):
     for part in path.split("."):
         section = getattr(section, part)
     return type(section).model_validate(section.model_dump() | updates)
+
+
+def one_sentence(result, code: int, *needles: str) -> None:
+    """A CLI result that failed with `code` in exactly one `error: ...` line holding each needle."""
+    assert result.exit_code == code, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
