@@ -22,13 +22,14 @@ import io
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from timing import best_seconds  # noqa: E402  (benchmarks/timing.py; a script's folder is on sys.path)
 
 from artifact.config import load_params, resolve  # noqa: E402
 from artifact.env.determinism import configure_host_allocator  # noqa: E402
@@ -46,13 +47,6 @@ def _old_save(path: Path, payload: dict) -> None:
     atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
 
 
-def _best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def measure(directory: Path, repeats: int) -> dict:
@@ -75,18 +69,18 @@ def measure(directory: Path, repeats: int) -> dict:
     }
     path = directory / "bench.pt"
     result = {
-        "old_save_s": _best(lambda: _old_save(path, payload), repeats),
-        "save_s": _best(lambda: checkpoint.save_checkpoint(path, payload), repeats),
-        "copy_s": _best(lambda: checkpoint.snapshot(payload), repeats),
-        "load_s": _best(lambda: checkpoint.load_checkpoint(path), repeats),
+        "old_save_s": best_seconds(lambda: _old_save(path, payload), repeats),
+        "save_s": best_seconds(lambda: checkpoint.save_checkpoint(path, payload), repeats),
+        "copy_s": best_seconds(lambda: checkpoint.snapshot(payload), repeats),
+        "load_s": best_seconds(lambda: checkpoint.load_checkpoint(path), repeats),
         "checkpoint_mb": path.stat().st_size / 2**20,
-        "step_s": _best(step, repeats),
+        "step_s": best_seconds(step, repeats),
     }
     during = []
     for _ in range(repeats):
         writer = checkpoint.BackgroundWriter()
         writer.submit(path, checkpoint.snapshot(payload))
-        during.append(_best(step, 1))
+        during.append(best_seconds(step, 1))
         writer.wait()
     result["step_during_write_s"] = min(during)
     return result | _slice_overhead(cfg, result)

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 import torch
+from timing import best_seconds  # noqa: E402  (benchmarks/timing.py; a script's folder is on sys.path)
 
 from artifact.config import load_params, resolve
 from artifact.data.dataset import FactorDataset
@@ -39,13 +39,6 @@ def _dataset(name: str, n: int, seed: int = 0) -> FactorDataset:
                          spec.factor_names, spec.factor_sizes, "procedural", None)  # fmt: skip
 
 
-def _best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:
@@ -70,7 +63,7 @@ def main() -> None:
         def run(metrics=metrics):
             return evaluate(model, dataset, index, k, metrics, cfg.train.batch_size, with_sae=True)
 
-        rows[label] = _best(run, args.repeats)
+        rows[label] = best_seconds(run, args.repeats)
     boost = "on" if cfg.metrics.eval_bias_boost else "off"
     result = {
         "profile": args.profile, "dataset": args.dataset, "n_eval": n,
