@@ -1,16 +1,17 @@
 """Learning curves that choose the `laptop` profile's knobs, and its measured wall time.
 
     python benchmarks/bench_laptop.py curves [--epochs 4] [--out benchmarks/results/laptop]
-    python benchmarks/bench_laptop.py chain --dataset dsprites [--seed 42] [--out ...]
-    python benchmarks/bench_laptop.py extrapolate [--out ...]
+    python benchmarks/bench_laptop.py run [-j 2] [--run-dir results/laptop] [--out ...]
+    python benchmarks/bench_laptop.py summarise [--run-dir results/laptop] [--out ...]
 
 `curves`: short stage-1 runs (the VAE alone, the laptop profile's images and evaluation samples)
 for a few (lr, batch) settings on both datasets, MSE and MIG after every epoch, beside the
 untrained model's (epoch 0) and the paper's MSE; writes curves.json and curves.png.
-`chain`: one (dataset, seed) chain of the laptop profile as `reproduce` runs it (pretrain, Top-k
-and L1 joint, Top-k extended), timed per phase; writes chain-{dataset}-{seed}.json.
-`extrapolate`: the whole profile's wall time from the chains measured (x seeds), plus each
-chain's final MSE, MIG, dead % and specialised; writes laptop.json. Never run by the test suite.
+`run`: the whole profile, `artifact reproduce --profile laptop -j 2`, timed (wall seconds, peak
+resident memory), then `summarise`d. `summarise`: run.json from a finished run's own records:
+every run's learning curves (MSE and MIG per epoch, stages 1-3 and extended), its stage-1 and
+final values beside the untrained model's (same seed), and the claims' verdicts, the qualitative
+(scale-free) ones listed; run.png draws the curves. Never run by the test suite.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def paper_mse() -> dict[str, float]:
 
     claims = {c.id: c for c in load_registry().claims}
     return {d: claims[f"t1.{d}.topk.mse"].value.mean for d in ("dsprites", "shapes3d")}
+
+
 DEFAULT_OUT = Path("benchmarks/results/laptop")
 
 
@@ -98,7 +101,9 @@ def curves(out: Path, n_epochs: int, data_dir: Path, settings=SETTINGS) -> dict:
     for name in ("dsprites", "shapes3d"):
         loaded = _loaded(name, _config(data_dir))
         for lr, batch in settings:
-            result["runs"].append(stage1_curve(name, _config(data_dir, lr, batch), loaded, n_epochs))
+            result["runs"].append(
+                stage1_curve(name, _config(data_dir, lr, batch), loaded, n_epochs)
+            )
             result["untrained"][name] = result["runs"][-1]["points"][0]  # the seed's start
             write_json(out / "curves.json", result)  # after each run: a cut-short bench keeps it
     plot_curves(result, out / "curves.png")
@@ -142,157 +147,156 @@ def plot_curves(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def chain(out: Path, name: str, seed: int, data_dir: Path) -> dict:
-    """One (dataset, seed) chain, every epoch's wall and process CPU time recorded as it ends
-    (chain-{dataset}-{seed}.json is rewritten after each epoch, so a chain cut short still
-    measures every stage it reached)."""
-    from artifact.experiment.phase import run_phase
+def run(out: Path, run_dir: Path, workers: int) -> dict:
+    """`artifact reproduce --profile laptop -j workers --out run_dir` in its own process, timed
+    (wall seconds, peak resident memory of the largest worker), then `summarise`d."""
+    import resource
+    import subprocess
 
-    cfg = _config(data_dir)
-    runs = Path(tempfile.mkdtemp(prefix="bench_laptop_runs_"))  # checkpoints: not for the repo
-    cfg = cfg.model_copy(update={"paths": cfg.paths.model_copy(update={"out": runs})})
-    loaded = _loaded(name, cfg)
-    result = {"schema": "artifact.bench_laptop.chain/1", "profile": PROFILE, "dataset": name,
-              "seed": seed, "threads": torch.get_num_threads(), "lr": cfg.train.lr,
-              "batch_size": cfg.train.batch_size,
-              "n_eval": len(loaded[1].evaluation), "epochs": [], "complete": False,
-              "note": "measured on 2 CPU cores shared with other jobs: wall time is inflated, "
-                      "process CPU time is the steadier measure"}  # fmt: skip
-    clock = {"cpu": time.process_time()}
-    path = out / f"chain-{name}-{seed}.json"
-
-    def on_epoch(label: str, record: dict) -> None:
-        now = time.process_time()
-        result["epochs"].append({
-            "phase": label.split()[0], "run": label.split()[1], "stage": record["stage"],
-            "epoch": record["epoch"], "wall_s": record["wall_s"], "cpu_s": now - clock["cpu"],
-            **{k: record.get(k) for k in ("k", "mse", "mig", "dead_pct", "specialised")}})  # fmt: skip
-        clock["cpu"] = now
-        write_json(path, result)
-        print(f"  {label} {record['stage']} {record['epoch']}: {result['epochs'][-1]}",
-              file=sys.stderr)  # fmt: skip
-
-    steps = [("pretrain", None), *[("joint", m) for m in cfg.train.methods],
-             *[("extended", m) for m in cfg.train.extended.methods]]  # fmt: skip
-    for phase, method in steps:
-        run_phase(phase, RunKey(name, seed, method), cfg, torch.device("cpu"), fresh=True,
-                  loaded=loaded, on_epoch=on_epoch)  # fmt: skip
-    result["complete"] = True
-    write_json(path, result)
-    print(f"  checkpoints and metrics of the chain: {runs}", file=sys.stderr)
-    return result
+    command = [sys.executable, "-m", "artifact", "reproduce", "--profile", PROFILE,
+               "-j", str(workers), "--out", str(run_dir)]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(command)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {done.returncode}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    timing = {"command": " ".join(command[2:]), "wall_s": wall, "peak_rss_mb": peak_mb}
+    return summarise(out, run_dir, timing)
 
 
-def _epochs_per_chain(cfg) -> dict[str, int]:
-    """Epochs of each (phase, stage) kind in one (dataset, seed) chain of the profile."""
-    train = cfg.train
-    counts = {"pretrain/stage1": train.stage1.n_epochs, "pretrain/stage2": train.stage2.n_epochs}
-    for method in train.methods:
-        counts[f"joint-{method}/stage3"] = train.stage3.n_epochs
-    for method in train.extended.methods:
-        counts[f"extended-{method}/extended"] = train.extended.n_epochs
-    return counts
+def _untrained(name: str, seed: int, cfg, loaded) -> dict:
+    """MSE and MIG of a chain's model before its first step (the same seed's initial weights)."""
+    dataset, splits = loaded
+    configure_determinism(torch.device("cpu"), cfg.train.precision)
+    model = build_model(RunKey(name, seed), cfg, torch.device("cpu"))
+    first = evaluate(model, dataset, splits.evaluation, None, cfg.metrics, 512, with_sae=False)
+    return {"mse": first["mse"], "mig": first["mig"]}
 
 
-# A kind the chain did not reach is ASSUMED to cost an epoch of the nearest kind it reached (an
-# all-SAE epoch of the same shapes: the L1 stage 3 and extended training run the same matmuls as
-# the Top-k stage 3); laptop.json names every such assumption in `assumed_from`.
-STAND_INS = {
-    "joint-l1/stage3": ("joint-topk/stage3",),
-    "extended-topk/extended": ("joint-topk/stage3",),
-    "joint-topk/stage3": ("joint-l1/stage3",),
-}
-
-
-def extrapolate(out: Path) -> dict:
-    """The profile's whole run from the epochs measured: per (phase, stage) kind and dataset,
-    the mean CPU and wall seconds of an epoch x the profile's epochs x seeds."""
+def summarise(out: Path, run_dir: Path, timing: dict | None = None) -> dict:
+    """run.json from a finished laptop run's own records: per dataset and method the learning
+    curves (MSE, MIG per epoch) of each seed, stage-1 and final values, the untrained model's,
+    and every claim's verdict; the qualitative (scale-free) ones listed apart. run.png: curves."""
+    records = {}
+    for path in sorted((run_dir / "runs").glob("*/metrics.json")):
+        payload = json.loads(path.read_text())
+        records[path.parent.name] = payload
+    if not records:
+        raise SystemExit(f"{run_dir} holds no finished run (runs/*/metrics.json)")
+    profiles = {r["profile"] for r in records.values()}
+    if profiles != {PROFILE}:
+        raise SystemExit(f"{run_dir} holds runs of profile(s) {sorted(profiles)}, not {PROFILE}")
     cfg = resolve(load_params(), PROFILE)
-    counts, n_seeds = _epochs_per_chain(cfg), len(cfg.train.seeds)
-    per_dataset = {}
-    for chain_path in sorted(out.glob("chain-*.json")):
-        chain = json.loads(chain_path.read_text())
-        kinds: dict[str, list[dict]] = {}
-        for e in chain["epochs"]:
-            method = e["run"].split("-")[1] if e["phase"] != "pretrain" else None
-            kind = f"{e['phase']}{'-' + method if method else ''}/{e['stage']}"
-            kinds.setdefault(kind, []).append(e)
-        rows, cpu_total, wall_total, unmeasured = {}, 0.0, 0.0, []
-        for kind, n_epochs in counts.items():
-            source = kind if kinds.get(kind) else next(
-                (k for k in STAND_INS.get(kind, ()) if kinds.get(k)), None)  # fmt: skip
-            if source is None:
-                unmeasured.append(kind)
-                continue
-            measured = kinds[source]
-            cpu = sum(e["cpu_s"] for e in measured) / len(measured)
-            wall = sum(e["wall_s"] for e in measured) / len(measured)
-            rows[kind] = {"epochs_measured": len(measured) if source == kind else 0,
-                          "epochs_in_chain": n_epochs, "cpu_s_per_epoch": cpu,
-                          "wall_s_per_epoch": wall,
-                          "assumed_from": None if source == kind else source}  # fmt: skip
-            cpu_total, wall_total = cpu_total + cpu * n_epochs, wall_total + wall * n_epochs
-        stage1 = [e for e in chain["epochs"] if e["stage"] == "stage1"]
-        last = {kind: es[-1] for kind, es in kinds.items()}
-        per_dataset[chain["dataset"]] = {
-            "lr": chain["lr"], "batch_size": chain["batch_size"],
-            "kinds": rows, "unmeasured": unmeasured, "chain_cpu_s": cpu_total,
-            "chain_wall_s": wall_total, "threads": chain["threads"], "n_eval": chain["n_eval"],
-            "stage1_curve": [{k: e[k] for k in ("epoch", "mse", "mig")} for e in stage1],
-            "last_epoch_of": {kind: {k: e[k] for k in ("k", "mse", "mig", "dead_pct", "specialised")}
-                              for kind, e in last.items()}}  # fmt: skip
-    cpu_all = sum(d["chain_cpu_s"] for d in per_dataset.values()) * n_seeds
-    wall_all = sum(d["chain_wall_s"] for d in per_dataset.values()) * n_seeds
-    result = {"schema": "artifact.bench_laptop/1", "profile": PROFILE, "n_seeds": n_seeds,
-              "epochs_per_chain": counts, "datasets": per_dataset,
-              "extrapolated_cpu_s": cpu_all, "extrapolated_shared_wall_s": wall_all,
-              # Two dedicated cores, `reproduce -j 2` with one thread a worker: CPU time / 2.
-              "extrapolated_dedicated_2_core_wall_s": cpu_all / 2,
-              "how": "EXTRAPOLATED, not measured whole: per-epoch process CPU seconds of one "
-                     "(dataset, seed 42) chain per dataset x each stage's epochs x seeds; "
-                     "kinds listed as unmeasured are not counted"}  # fmt: skip
-    write_json(out / "laptop.json", result)
-    _merged_plot(out, per_dataset)
+    data_dir = Path(next(iter(records.values()))["config"]["paths"]["data_dir"])
+    per_run, untrained = {}, {}
+    for name in sorted({r["run"]["dataset"] for r in records.values()}):
+        loaded = _loaded(name, _config(data_dir))
+        for seed in sorted({r["run"]["seed"] for r in records.values()}):
+            untrained[f"{name}-{seed}"] = _untrained(name, seed, _config(data_dir), loaded)
+    for label, payload in records.items():
+        epochs = payload["epochs"]
+        stage1 = [e for e in epochs if e["stage"] == "stage1"]
+        extended_path = run_dir / "runs" / label / "extended.json"
+        extended = json.loads(extended_path.read_text()) if extended_path.is_file() else None
+        curve = epochs + (extended["epochs"] if extended else [])
+        run_key = payload["run"]
+        per_run[label] = {
+            "dataset": run_key["dataset"],
+            "method": run_key["method"],
+            "seed": run_key["seed"],
+            "untrained": untrained[f"{run_key['dataset']}-{run_key['seed']}"],
+            "stage1_end": {k: stage1[-1][k] for k in ("mse", "mig")},
+            "final": {k: payload["final"][k] for k in ("mse", "mig", "dead_pct", "specialised")},
+            "extended_final": (
+                {k: extended["final"][k] for k in ("mse", "mig", "dead_pct", "specialised")}
+                if extended
+                else None
+            ),  # fmt: skip
+            "curve": [
+                {k: e[k] for k in ("stage", "epoch", "k", "mse", "mig", "dead_pct")} for e in curve
+            ],  # fmt: skip
+            "train_wall_s": sum(e["wall_s"] for e in curve),
+        }
+    claims = json.loads((run_dir / "claims.json").read_text())
+    qualitative = [{"id": c["id"], "verdict": c["verdict"], "text": c["text"]}
+                   for c in claims["claims"] if c["verdict"].endswith("_at_reduced_scale")]  # fmt: skip
+    result = {"schema": "artifact.bench_laptop.run/1", "profile": PROFILE,
+              "paper_mse": paper_mse(), "timing": timing, "runs": per_run,
+              "verdict_counts": claims["summary"], "qualitative": qualitative,
+              "lr": cfg.train.lr, "batch_size": cfg.train.batch_size}  # fmt: skip
+    write_json(out / "run.json", result)
+    plot_run(result, out / "run.png")
     return result
 
 
-def _merged_plot(out: Path, per_dataset: dict) -> None:
-    """curves.png: the curves runs beside each chain's stage 1 (the lr and batch it ran at),
-    which starts from the same seed-42 weights, so it shares the curves' untrained point."""
-    curves_path = out / "curves.json"
-    if not curves_path.is_file():
-        return
-    result = json.loads(curves_path.read_text())
-    chains = {(name, c["lr"], c["batch_size"]): c for name, c in per_dataset.items()}
-    runs = [r for r in result["runs"] if (r["dataset"], r["lr"], r["batch_size"]) not in chains]
-    for (name, lr, batch), chain in chains.items():
-        untrained = next((r["points"][0] for r in runs if r["dataset"] == name), None)
-        points = [untrained] if untrained else []
-        points += [{"epoch": e["epoch"] + 1, "mse": e["mse"], "mig": e["mig"]}
-                   for e in chain["stage1_curve"]]  # fmt: skip
-        runs.append({"dataset": name, "lr": lr, "batch_size": batch, "points": points,
-                     "from": "chain"})  # fmt: skip
-    plot_curves(result | {"runs": runs, "paper_mse": paper_mse()}, out / "curves.png")
+def plot_run(result: dict, path: Path) -> None:
+    """MSE and MIG per epoch of every run of the whole laptop run (stages 1-3 and extended),
+    one line per (method, seed), with the untrained model's MIG and the paper's MSE."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    for col, name in enumerate(("dsprites", "shapes3d")):
+        runs = [r for r in result["runs"].values() if r["dataset"] == name]
+        for r in sorted(runs, key=lambda r: (r["method"], r["seed"])):
+            style = {"color": "C0" if r["method"] == "topk" else "C3", "lw": 1, "alpha": 0.8,
+                     "label": f"{r['method']} seed {r['seed']}"}  # fmt: skip
+            xs = range(1, len(r["curve"]) + 1)
+            axes[0, col].plot(xs, [e["mse"] for e in r["curve"]], **style)
+            axes[1, col].plot(xs, [e["mig"] for e in r["curve"]], **style)
+        if runs:
+            paper = result["paper_mse"][name]
+            axes[0, col].axhline(
+                2 * paper, color="k", ls=":", lw=1, label=f"2x paper {2 * paper:g}"
+            )
+            base = sum(r["untrained"]["mig"] for r in runs) / len(runs)
+            axes[1, col].axhline(base, color="grey", ls=":", lw=1, label=f"untrained {base:.3f}")
+        axes[0, col].set(title=f"{name}: VAE reconstruction MSE", yscale="log",
+                         xlabel="evaluation (stage 1, 2, 3, then extended)")  # fmt: skip
+        axes[1, col].set(title=f"{name}: MIG", xlabel="evaluation (stage 1, 2, 3, then extended)")
+        for ax in axes[:, col]:
+            ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(f"The whole '{result['profile']}' run: every run's learning curves")
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".png", delete=False) as handle:
+        fig.savefig(handle.name, dpi=90)
+    Path(handle.name).chmod(0o644)
+    Path(handle.name).replace(path)
+    plt.close(fig)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["curves", "chain", "extrapolate"])
+    parser.add_argument("what", choices=["curves", "run", "summarise"])
     parser.add_argument("--epochs", type=int, default=3)  # the laptop profile's stage 1
-    parser.add_argument("--settings", default=",".join(f"{lr:g}:{b}" for lr, b in SETTINGS),
-                        help="lr:batch pairs, comma-separated")
-    parser.add_argument("--dataset", choices=["dsprites", "shapes3d"], default="dsprites")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--settings",
+        default=",".join(f"{lr:g}:{b}" for lr, b in SETTINGS),
+        help="lr:batch pairs, comma-separated",
+    )
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        default=Path("results/laptop"),
+        help="the laptop run's --out (run: written; summarise: read)",
+    )
+    parser.add_argument("-j", "--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench_laptop"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.what == "curves":
-        settings = [(float(lr), int(b)) for lr, b in (p.split(":") for p in args.settings.split(","))]
+        settings = [
+            (float(lr), int(b)) for lr, b in (p.split(":") for p in args.settings.split(","))
+        ]
         curves(args.out, args.epochs, args.data_dir, settings)
-    elif args.what == "chain":
-        chain(args.out, args.dataset, args.seed, args.data_dir)
-    print(json.dumps(extrapolate(args.out) if args.what == "extrapolate" else "done", indent=1))
+        print(json.dumps("done"))
+        return
+    result = (run(args.out, args.run_dir, args.workers) if args.what == "run"
+              else summarise(args.out, args.run_dir))  # fmt: skip
+    print(json.dumps({k: result[k] for k in ("timing", "verdict_counts", "qualitative")}, indent=1))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ it will cost. benchmarks/gpu_check.sh runs it (and sizes it to 8 minutes on one 
 3. The slice's first pretrain phase run again into a second directory: its epoch records and
    checkpoint tensors compared for bit-identity with the first.
 4. The projected wall time of the whole paper suite on one such GPU, from the measured step
-   times (from `artifact bench --project` when that exists, else computed here).
+   times (artifact/env/bench/project.py, the model of `artifact bench --project`).
 
 `--cpu-smoke`: the same four steps on the CPU at toy sizes (a tiny params file, the smoke
 profile), so CI keeps the script working (tests/env/test_gpu_check.py); its numbers mean nothing.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -64,10 +63,8 @@ def _params(work: Path, cpu_smoke: bool) -> Path:
 
 
 def bench(params: Path, device: str) -> dict:
-    """`artifact bench --json` (and `--project` when the CLI has it) in its own process."""
-    help_text = subprocess.run([ARTIFACT, "bench", "--help"], capture_output=True, text=True).stdout
-    project = ["--project"] if "--project" in help_text else []
-    command = [ARTIFACT, "bench", "--device", device, "--json", "--params", str(params), *project]
+    """`artifact bench --json` in its own process."""
+    command = [ARTIFACT, "bench", "--device", device, "--json", "--params", str(params)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -176,58 +173,6 @@ def bit_identity(cfg, device) -> dict:
     }
 
 
-def _row_ms(rows: dict, *names: str) -> float | None:
-    for name in names:
-        if name in rows:
-            return rows[name]["ms_per_step"]
-    return None
-
-
-def project(report: dict, cfg) -> dict:
-    """Serial wall time of the whole paper suite on one device of the bench's kind, from its
-    step times: every batch of every epoch, plus one evaluation per epoch (the preflight's model).
-
-    The Top-k joint step is measured at k = 50; the epochs at larger k (warm-up at k_start and
-    the anneal) are charged the stage-2 gap between the k_start and k_end SAE steps."""
-    from artifact.data.spec import get_spec
-    from artifact.data.splits import n_train
-
-    rows = {row["name"]: row for row in report.get("rows", [])}
-    vae = _row_ms(rows, "vae_step")
-    sae_start = _row_ms(rows, "sae_topk500_sparse", "sae_topk500_dense")
-    sae_end = _row_ms(rows, "sae_topk50_sparse", "sae_topk50_dense")
-    joint_topk, joint_l1 = _row_ms(rows, "joint_topk50"), _row_ms(rows, "joint_l1")
-    evaluation = _row_ms(rows, "evaluation")
-    if None in (vae, sae_start, sae_end, joint_topk, joint_l1, evaluation):
-        return {"error": "the bench report lacks a row the projection needs", "rows": sorted(rows)}
-    train, s3 = cfg.train, cfg.train.stage3
-    at_start = s3.k_warmup_epochs + (s3.k_anneal_end_epoch - s3.k_warmup_epochs) / 2  # epochs at ~k_start
-    joint_topk_mean = joint_topk + (sae_start - sae_end) * at_start / s3.n_epochs
-    extended = [m for m in train.methods if m in train.extended.methods]
-    n_epochs = (train.stage1.n_epochs + train.stage2.n_epochs
-                + s3.n_epochs * len(train.methods) + train.extended.n_epochs * len(extended))  # fmt: skip
-    per_chain = {}
-    for name in cfg.data.datasets:
-        batches = math.ceil(n_train(get_spec(name).n_images, name, cfg.data) / train.batch_size)
-        ms = batches * (
-            train.stage1.n_epochs * vae
-            + train.stage2.n_epochs * (sae_start + vae / 3)
-            + s3.n_epochs * ((joint_topk_mean if "topk" in train.methods else 0)
-                             + (joint_l1 if "l1" in train.methods else 0))
-            + train.extended.n_epochs * len(extended) * joint_topk
-        ) + n_epochs * evaluation  # fmt: skip
-        per_chain[name] = round(ms / 1e3 / 3600, 3)
-    total = sum(per_chain.values()) * len(train.seeds)
-    return {
-        "hours_per_seed": per_chain,
-        "seeds": len(train.seeds),
-        "hours_serial_one_device": round(total, 2),
-        "hours_with_one_chain_per_device": round(max(per_chain.values()), 2),
-        "model": "batches x measured step + one evaluation per epoch; data loading and "
-        "checkpoint writes not counted",
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, required=True, help="Where to write the result.")
@@ -238,6 +183,7 @@ def main() -> None:
     import torch
 
     from artifact.config import load_params, resolve
+    from artifact.env.bench.project import project
     from artifact.env.determinism import pick_device
     from artifact.storage.atomic import write_json
 
@@ -257,9 +203,8 @@ def main() -> None:
     result["bit_identity"] = bit_identity(cfg, device)
     if "bench" in result:
         bench_report = result["bench"]
-        result["projection"] = bench_report.get("projection") or project(
-            bench_report, resolve(load_params(params), "paper")
-        )
+        if "rows" in bench_report:  # the one projection model: artifact/env/bench/project.py
+            result["projection"] = project(bench_report, resolve(load_params(params), "paper"))
     result["total_wall_s"] = round(time.perf_counter() - started, 1)
     write_json(args.json, result)
     print(json.dumps({k: result[k] for k in ("mode", "device", "total_wall_s")}))

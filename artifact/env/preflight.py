@@ -43,7 +43,7 @@ VAE_STEP_S = 1.5  # forward + backward + loss, per 512 images
 VAE_FORWARD_S = VAE_STEP_S / 3  # frozen VAE (stage 2, evaluation)
 SAE_STEP_S = 1.3  # dense conv SAE 4096 x 8192 forward + backward, per 512 images
 REFERENCE_SAE_WIDTH = 8192
-SMALLER_PROFILES = "`--profile cpu` or `--profile smoke`"
+SMALLER_PROFILES = "`--profile laptop` or `--profile smoke`"
 # GPU memory beyond the data, the model state and the activations: CUDA context, cuBLAS and
 # cuDNN workspaces, allocator fragmentation.
 GPU_OVERHEAD_BYTES = int(1.5 * 2**30)

@@ -31,7 +31,7 @@ from artifact.data import FactorDataset
 from artifact.errors import TrainingError
 from artifact.train.capture import captured_step
 from artifact.train.evaluation import evaluate
-from artifact.train.phase_plan import epoch_generator, plan_for
+from artifact.train.phase_plan import epoch_generator, plan_for, readings_due
 from artifact.train.revival import (
     RevivalState,
     bias_boost,
@@ -107,6 +107,7 @@ def run_epoch(
             cfg.metrics,
             cfg.train.batch_size,
             with_sae=stage != "stage1",
+            with_readings=readings_due(stage, epoch, key.method, cfg),
         )
     except TrainingError as error:  # a metric met NaN codes: say where
         raise TrainingError(

@@ -59,12 +59,14 @@ def evaluate(
     metrics_cfg: MetricsConfig,
     batch_size: int,
     with_sae: bool,
+    with_readings: bool = True,
 ) -> dict:
     """Metrics of the model on dataset[eval_idx]; neuron metrics only when `with_sae`.
 
     Returns an evaluation record (docs/architecture.md): mig, mse, and, with the SAE,
     dead_pct, specialised, effective_sparsity_pct, dead_pct_at, specialised_at (the registered
-    reading) and `readings`: {reading name: the same metrics under that reading}.
+    reading) and `readings`: {reading name: the same metrics under that reading}, empty when
+    not `with_readings` (train/phase_plan.readings_due: only where the aggregate reads them).
     """
     was_training = model.training
     model.eval()
@@ -73,7 +75,7 @@ def evaluate(
     mus = torch.empty((n, model.latent_sae.d_in), device=device)  # the latent means mu
     codes = torch.empty((n, model.conv_sae.width), device=device) if with_sae else None
     boost = "on" if metrics_cfg.eval_bias_boost else "off"  # the registered reading's boost
-    readings = configured(metrics_cfg, boost) if with_sae else ()
+    readings = configured(metrics_cfg, boost) if with_sae and with_readings else ()
     needed = {reading.source for reading in readings}
     buffers = _source_buffers(needed, n, model.conv_sae.width, k, device) if with_sae else {}
     squared_error = torch.zeros((), dtype=torch.float64, device=device)

@@ -92,3 +92,22 @@ def stage_parameters(model: HybridModel, stage: str) -> list[torch.nn.Parameter]
     if stage == "stage2":
         return model.sae_parameters()
     return list(model.parameters())
+
+
+def readings_due(stage: str, epoch: int, method: str | None, cfg: RunConfig) -> bool:
+    """Whether an epoch's evaluation also computes the evaluation-time readings.
+
+    Only the records the aggregate reads carry them (experiment/aggregate.reading_values): a
+    phase's last epoch (pretrain's stage 2, joint's stage 3, extended) and the joint run's
+    `at_k_start`, the last stage-3 epoch at k_start (phase_runner._at_k_start). Every other
+    epoch computes the registered reading alone: at paper width the readings' dense pre-cut
+    matrices cost about 50 matmuls an evaluation, and 1,440 epochs would pay it for nothing.
+    """
+    if stage == "stage1":
+        return False  # the VAE alone: no neurons to read
+    if epoch == getattr(cfg.train, stage).n_epochs - 1:
+        return True
+    if stage != "stage3" or method != "topk":
+        return False
+    k_start = cfg.train.stage3.k_start
+    return k_schedule(epoch, cfg.train.stage3) == k_start != k_schedule(epoch + 1, cfg.train.stage3)

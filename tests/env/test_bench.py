@@ -107,9 +107,13 @@ def test_the_projection_charges_one_evaluation_per_epoch_and_every_batch_its_ste
     train = cfg.train
     epochs = train.stage1.n_epochs + train.stage2.n_epochs + 2 * train.stage3.n_epochs + train.extended.n_epochs
     hour = 3.6e6  # ms
-    only_eval = project(_report({"evaluation": hour}), cfg)
+    only_eval = project(_report({"evaluation": hour, "evaluation_readings": hour}), cfg)
     assert only_eval["hours_per_seed"] == {"dsprites": epochs, "shapes3d": epochs}
     assert only_eval["hours_serial_one_device"] == 2 * epochs * len(train.seeds)
+    # The readings only where the aggregate reads them: the ends of pretrain, of each joint run
+    # and of the extended run, and the Top-k run's at_k_start.
+    only_readings = project(_report({"evaluation_readings": hour}), cfg)
+    assert only_readings["hours_per_seed"] == {"dsprites": 5, "shapes3d": 5}
     only_vae = project(_report({"vae": hour}), cfg)  # stage 1 a full VAE step, stage 2 a third
     vae_epochs = train.stage1.n_epochs + train.stage2.n_epochs / 3
     assert only_vae["hours_per_seed"]["dsprites"] == pytest.approx(1152 * vae_epochs, abs=1e-3)

@@ -31,7 +31,7 @@ def test_paper_profile_on_cpu_refuses_with_the_estimate_and_the_smaller_profiles
         pf.preflight("paper", "cpu", tmp_path, PAPER)
     message = str(caught.value)
     assert caught.value.exit_code == ExitCode.HARDWARE
-    assert "hours" in message and "--profile cpu" in message and "--profile smoke" in message
+    assert "hours" in message and "--profile laptop" in message and "--profile smoke" in message
     assert message.count(". ") == 0 and message.endswith(".")  # one sentence
 
 

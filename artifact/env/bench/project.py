@@ -1,7 +1,9 @@
 """`artifact bench --project`: the paper suite's wall time predicted from a bench report.
 
 Model (serial, one device): every batch of every epoch of every phase at the measured step
-time, plus one evaluation per epoch at the measured evaluation time. The Top-k joint step is
+time, plus one evaluation per epoch at the measured evaluation time: of the registered reading
+alone, or, at the epochs train/phase_plan.readings_due names (a phase's last, at_k_start), with
+every configured reading. The Top-k joint step is
 measured at k = 50; the epochs at larger k (the warm-up at k_start and, on average, half the
 anneal) are charged the gap between the SAE steps at k_start and k_end. Stage 2 is an SAE step
 at k_start plus a third of a VAE step (its forward, no backward). The rows are measured on
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from artifact.config import RunConfig
 from artifact.errors import InputError
+from artifact.train.phase_plan import epoch_slots, readings_due
 
 NEEDED = {
     "vae": ("vae_step",),
@@ -26,6 +29,7 @@ NEEDED = {
     "joint_topk": ("joint_topk50",),
     "joint_l1": ("joint_l1",),
     "evaluation": ("evaluation",),
+    "evaluation_readings": ("evaluation_readings",),
 }
 
 
@@ -55,8 +59,13 @@ def project(report: dict, cfg: RunConfig) -> dict:
     joint_topk = ms["joint_topk"] + (ms["sae_start"] - ms["sae_end"]) * at_start / s3.n_epochs
     joint = {"topk": joint_topk, "l1": ms["joint_l1"]}
     extended = [m for m in train.methods if m in train.extended.methods]
-    n_epochs = (train.stage1.n_epochs + train.stage2.n_epochs + s3.n_epochs * len(train.methods)
-                + train.extended.n_epochs * len(extended))  # fmt: skip
+    # (stage, epoch, method) of every evaluation of a chain: pretrain once, joint per method.
+    slots = [(s, e, None) for s, e in epoch_slots("pretrain", cfg)]
+    slots += [(s, e, m) for m in train.methods for s, e in epoch_slots("joint", cfg)]
+    slots += [(s, e, m) for m in extended for s, e in epoch_slots("extended", cfg)]
+    with_readings = sum(readings_due(s, e, m, cfg) for s, e, m in slots)
+    evaluation_ms = ((len(slots) - with_readings) * ms["evaluation"]
+                     + with_readings * ms["evaluation_readings"])  # fmt: skip
     hours = {}
     for name in cfg.data.datasets:
         batches = math.ceil(n_train(get_spec(name).n_images, name, cfg.data) / train.batch_size)
@@ -66,7 +75,7 @@ def project(report: dict, cfg: RunConfig) -> dict:
             + s3.n_epochs * sum(joint[m] for m in train.methods)
             + train.extended.n_epochs * len(extended) * ms["joint_topk"]
         )
-        hours[name] = (batches * per_batch_ms + n_epochs * ms["evaluation"]) / 3.6e6
+        hours[name] = (batches * per_batch_ms + evaluation_ms) / 3.6e6
     total = sum(hours.values()) * len(train.seeds)
     return {
         "device": report.get("device", "unknown"),

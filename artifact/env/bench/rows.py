@@ -18,6 +18,7 @@ Useful FLOPs (products only; elementwise work, top-k and the optimizer are not c
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -187,8 +188,10 @@ def _data_batch(cfg: RunConfig, device: torch.device) -> Setup:
     return Setup(lambda: dataset.float_batch(index), 0.0, batch, {"share_of": "joint_topk50"})
 
 
-def _evaluation(cfg: RunConfig, device: torch.device) -> Setup:
-    """Every metric on n_eval_samples (10,000 at paper scale) at k_end: one evaluation."""
+def _evaluation(cfg: RunConfig, device: torch.device, with_readings: bool = False) -> Setup:
+    """Every metric on n_eval_samples (10,000 at paper scale) at k_end: one evaluation, of the
+    registered reading alone (most epochs) or with every configured reading (a phase's last
+    epoch and at_k_start: train/phase_plan.readings_due)."""
     from artifact.model.hybrid import HybridModel
     from artifact.train.evaluation import evaluate
 
@@ -201,7 +204,8 @@ def _evaluation(cfg: RunConfig, device: torch.device) -> Setup:
     flops += 2.0 * n * d_in * width + 2.0 * n * min(k, width) * d_in
 
     def step():
-        return evaluate(model, dataset, eval_idx, k, cfg.metrics, batch, with_sae=True)
+        return evaluate(model, dataset, eval_idx, k, cfg.metrics, batch, with_sae=True,
+                        with_readings=with_readings)  # fmt: skip
 
     return Setup(step, flops, n)
 
@@ -220,5 +224,7 @@ ROWS: list[Row] = [
     Row("joint_topk50", _hybrid_row("stage3", "topk"), requires=_LEAD),
     Row("joint_l1", _hybrid_row("stage3", "l1"), requires=_LEAD),
     Row("evaluation", _evaluation, requires=_EVAL, warmup=0, repeats=1),
+    Row("evaluation_readings", functools.partial(_evaluation, with_readings=True),
+        requires=_EVAL, warmup=0, repeats=1),  # fmt: skip
     Row("data_batch", _data_batch, requires=_DATA, repeats=5),
 ]
