@@ -47,8 +47,6 @@ def _old_save(path: Path, payload: dict) -> None:
     atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
 
 
-
-
 def measure(directory: Path, repeats: int) -> dict:
     configure_host_allocator()
     cfg = resolve(load_params(ROOT / "params.yaml"), "slice")

@@ -39,8 +39,6 @@ def _dataset(name: str, n: int, seed: int = 0) -> FactorDataset:
                          spec.factor_names, spec.factor_sizes, "procedural", None)  # fmt: skip
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="cpu")

@@ -112,5 +112,5 @@ def evaluate(
         }
     report = neuron_report(codes, factors, dataset.factor_sizes, metrics_cfg)
     per_reading = evaluate_readings(readings, buffers, mus, factors, dataset.factor_sizes,
-                                    metrics_cfg, record["mse"])  # fmt: skip
+                                    metrics_cfg, record["mse"]) if readings else {}  # fmt: skip
     return record | counts_record(report) | {"readings": per_reading}
