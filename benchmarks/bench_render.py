@@ -40,6 +40,8 @@ def run_one(name: str, directory: Path, threads: int, render_only: bool) -> dict
         size = 0
     else:
         data_cfg = resolve(load_params(Path(__file__).resolve().parents[1] / "params.yaml"), "paper").data
+        # The paper profile reads the official files (`data.source: auto`); this times the renderer.
+        data_cfg = data_cfg.model_copy(update={"source": "procedural"})
         folder = prepare_dataset(name, data_cfg, directory)
         n_images = get_spec(name).n_images
         size = (folder / "images.npy").stat().st_size

@@ -32,14 +32,17 @@ def _bytes_under(path: Path, pattern: str = "*") -> int:
 
 
 def _phase_walls(out: Path) -> dict[str, float]:
-    """Seconds per phase, summed from each phase file's epoch records (`wall_s`)."""
+    """Seconds per phase, summed from each phase file's own epoch records (`wall_s`). A joint
+    phase's record repeats its parent's stage-1 epochs first (the curve starts at pretraining):
+    those are the pretrain phase's seconds, counted there."""
     walls: dict[str, float] = {}
     for path in sorted((out / "runs").glob("*/*.json")):
         if path.name.endswith("_summary.json"):
             continue
         record = json.loads(path.read_text())
         epochs = record.get("epochs") or []
-        walls[f"{path.parent.name}/{path.stem}"] = round(sum(e["wall_s"] for e in epochs), 2)
+        own = [e for e in epochs if path.stem == "pretrain" or e.get("stage") != "stage1"]
+        walls[f"{path.parent.name}/{path.stem}"] = round(sum(e["wall_s"] for e in own), 2)
     return walls
 
 

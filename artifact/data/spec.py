@@ -77,7 +77,7 @@ SHAPES3D = DatasetSpec(
     filename="3dshapes.h5",
     url="https://storage.googleapis.com/3d-shapes/3dshapes.h5",
     pin=Pin(md5="099a2078d58cec4daad0702c55d06868", sha256=None),
-    renderer_version="shapes3d-procedural/3",
+    renderer_version="shapes3d-procedural/4",
 )
 
 SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (DSPRITES, SHAPES3D)}

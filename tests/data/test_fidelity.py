@@ -42,9 +42,11 @@ def test_dsprites_frames_are_matched_pixel_for_pixel():
 
 
 # (frame, shape, orientation): the cube facing the camera, the sphere, the largest capsule.
+# Renderer /4 measures 0.0544, 0.0545, 0.0550 at their latents; the sharp renderer /3 measured
+# 0.0586, 0.0605, 0.0612, so a renderer that loses the softening fails here.
 @pytest.mark.parametrize(
     ("frame", "shape", "orientation", "limit"),
-    [(7, 0, 7, 0.07), (16, 2, 14, 0.07), (24, 3, 14, 0.07)],
+    [(7, 0, 7, 0.058), (16, 2, 14, 0.058), (24, 3, 14, 0.058)],
 )
 def test_shapes3d_frame_is_close_to_its_best_procedural_image(frame, shape, orientation, limit):
     official = fidelity.load_reference(REFERENCE, "shapes3d")[[frame]]

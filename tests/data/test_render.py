@@ -18,7 +18,7 @@ from artifact.data.spec import DSPRITES, SHAPES3D
 # renderer's output changes; then bump `renderer_version` in spec.py (prepared caches are then
 # stale) and update these constants in the same change.
 DSPRITES_PIN = "1f349a4e6cdfa5c009b3c1ec613bbb32963756fb8200e720ad5fa9cdf5fce18c"
-SHAPES3D_PIN = "3c4ba014ad1635c1b9c975390434c42b9090af0108fe245b12944a1740abd594"
+SHAPES3D_PIN = "8840d40b0d9af14d092360504f0fc70b0e15f28a46d18f99cbc80e8d249d24c6"
 
 
 def ds_index(shape=0, scale=5, orientation=0, x=16, y=16) -> int:
@@ -154,8 +154,25 @@ def test_shapes3d_object_grows_with_scale_and_background_turns_with_orientation(
 
 
 def test_shapes3d_opposite_orientations_are_mirror_images_in_geometry(two_views):
-    left, right = two_views[0] > 0, two_views[14][..., ::-1, :] > 0
-    assert np.array_equal(left, right)  # coverage; the light, off-centre, shades them differently
+    # Coverage of the sharp views (the light, off-centre, shades them differently, and softening
+    # mixes that shading into the edges' rounding).
+    left, right = (scene3d.shade_views(scene3d.ORIENTATIONS_DEG[o], sigma=0) for o in (0, 14))
+    assert np.array_equal(left > 0, right[..., ::-1, :] > 0)
+    # The unlit sky is coverage only, so its softened weights mirror too (to the rounding).
+    sky_left, sky_right = (two_views[o][..., scene3d.SKY].astype(int) for o in (0, 14))
+    assert np.abs(sky_left - sky_right[..., ::-1]).max() <= 1
+
+
+def test_softening_keeps_each_pixels_weight_and_spreads_an_edge_over_two_pixels():
+    step = np.zeros((1, 64, 64, 2))
+    step[:, :, :32, 0], step[:, :, 32:, 1] = 1.0, 1.0  # label 0 left of column 32, label 1 right
+    soft = scene3d.soften(step, 0.65)
+    assert np.allclose(soft.sum(-1), 1.0)  # a convex mix of the labels in every pixel
+    row = soft[0, 10, :, 0]
+    assert row[29] == 1.0 and row[34] == 0.0  # 3 px from the edge nothing moved
+    assert 0.6 < row[31] < 0.9 and 0.1 < row[32] < 0.4  # the edge pixels share both labels
+    assert np.allclose(row[31] + row[32], 1.0)  # symmetric about the edge
+    assert np.array_equal(scene3d.soften(step, 0.0), step)
 
 
 def test_shapes3d_shows_sky_over_wall_over_floor_and_the_object_in_the_middle(two_views):
