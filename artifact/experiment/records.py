@@ -8,6 +8,7 @@ the runs of one directory must agree on profile, data source and config, or noth
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,12 @@ LABELS = ("profile", "data_source", "config_digest")  # what every run of a dire
 
 def non_finite_key(node: object, prefix: str = "") -> str | None:
     """The dotted key of the first NaN or infinite number in a JSON tree (None: all finite)."""
+    if not prefix:  # the whole tree: a finite one passes at C speed, and only a bad one is walked
+        try:
+            json.dumps(node, allow_nan=False)
+            return None
+        except (ValueError, TypeError):  # a NaN or infinity somewhere, or not plain JSON types
+            pass
     if isinstance(node, float) and not math.isfinite(node):
         return prefix or "(top level)"
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()

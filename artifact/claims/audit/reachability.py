@@ -82,7 +82,13 @@ def min_rate(thresholds: np.ndarray, **reading) -> np.ndarray:
 
 def max_specialised(thresholds: np.ndarray, width: int, k: int | None, **reading) -> np.ndarray:
     """The most neurons whose MI can exceed each threshold; k None: no Top-k budget."""
-    p_star = min_rate(thresholds, **reading)
+    return specialised_budget(min_rate(thresholds, **reading), width, k)
+
+
+def specialised_budget(p_star: np.ndarray, width: int, k: int | None) -> np.ndarray:
+    """The most neurons that can fire at a rate above p* each (inf: none can): all of them
+    without a Top-k budget, else fewer than k / p*."""
+    p_star = np.asarray(p_star, dtype=np.float64)
     if k is None:
         return np.where(np.isfinite(p_star), width, 0)
     with np.errstate(divide="ignore"):

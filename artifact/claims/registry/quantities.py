@@ -52,6 +52,7 @@ class PaperIndex:
                     self.defaults[family] = claim.value.mean
                     break
         self.primary_override: dict[str, Claim | None] = {}
+        self._reports_by_key: dict[tuple[str, int | None], list[Claim]] | None = None
 
     def canonical(self, key: str) -> str:
         match = _THRESHOLD_KEY.match(key)
@@ -87,17 +88,24 @@ class PaperIndex:
         key = self.canonical(key)
         if seed is None and key in self.primary_override:
             return self.primary_override[key]
-        reports = [
-            claim
-            for claim in self.registry.claims
-            if claim.id not in self.marked
-            and claim.kind in ("mean_std", "point")
-            and claim.metric is not None
-            and self.canonical(claim.metric) == key
-            and claim.seed == seed
-        ]
+        reports = self._reports().get((key, seed), [])
         tables = [claim for claim in reports if claim.location.startswith("Table")]
         return (tables or reports or [None])[0]
+
+    def _reports(self) -> dict[tuple[str, int | None], list[Claim]]:
+        """The unmarked mean_std and point claims by (canonical metric, seed), in paper order:
+        built once, as `primary` is asked thousands of times per verification."""
+        if self._reports_by_key is None:
+            self._reports_by_key = {}
+            for claim in self.registry.claims:
+                if (
+                    claim.id not in self.marked
+                    and claim.kind in ("mean_std", "point")
+                    and claim.metric is not None
+                ):
+                    key = (self.canonical(claim.metric), claim.seed)
+                    self._reports_by_key.setdefault(key, []).append(claim)
+        return self._reports_by_key
 
     def per_seed_std(self, key: str) -> tuple[float, str] | None:
         """The paper's seed-to-seed std of a metric and the claim it comes from (0 for a point
