@@ -51,7 +51,7 @@ def test_sigkill_of_the_parent_ends_its_workers_within_seconds_and_frees_the_loc
         while time.monotonic() < deadline and not (
             len(list(out.glob("runs/*/.lock"))) >= 2 and len(children(parent.pid)) >= 2
         ):
-            time.sleep(0.2)  # each worker takes its chain's lock before its first epoch
+            time.sleep(0.2)  # a worker locks its run's directory as its first phase starts
         time.sleep(1.0)  # into the first epoch
         workers = children(parent.pid)
         assert len(workers) >= 2, "the workers never started"
