@@ -33,15 +33,17 @@ def _bytes_under(path: Path, pattern: str = "*") -> int:
 
 def _phase_walls(out: Path) -> dict[str, float]:
     """Seconds per phase, summed from each phase file's own epoch records (`wall_s`). A joint
-    phase's record repeats its parent's stage-1 epochs first (the curve starts at pretraining):
-    those are the pretrain phase's seconds, counted there."""
+    phase's record (metrics.json) repeats its parent's stage-1 and stage-2 epochs first (the
+    curve starts at pretraining): those are the pretrain phase's seconds, counted there."""
+    from artifact.train.phase_plan import PHASE_STAGES
+
     walls: dict[str, float] = {}
     for path in sorted((out / "runs").glob("*/*.json")):
         if path.name.endswith("_summary.json"):
             continue
         record = json.loads(path.read_text())
-        epochs = record.get("epochs") or []
-        own = [e for e in epochs if path.stem == "pretrain" or e.get("stage") != "stage1"]
+        stages = PHASE_STAGES["joint" if path.stem == "metrics" else path.stem]
+        own = [e for e in record.get("epochs") or [] if e.get("stage") in stages]
         walls[f"{path.parent.name}/{path.stem}"] = round(sum(e["wall_s"] for e in own), 2)
     return walls
 

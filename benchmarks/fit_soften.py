@@ -5,7 +5,7 @@ geometry"), each with its best of the 1,000 hue combinations, for a list of blur
     python benchmarks/fit_soften.py [--reference DIR] [SIGMA ...]     # default 0 0.5 0.6 0.65 0.7 0.8
 
 Measured 2026-12-02: median 0.0612 sharp (sigma 0), 0.0565 at 0.5, 0.0553 at 0.6, 0.0552 at 0.65,
-0.0552 at 0.7, 0.0557 at 0.8 (max 0.0904 sharp, 0.0837 at 0.65). About 2 minutes on 2 cores.
+0.0552 at 0.7, 0.0557 at 0.8 (max 0.0904 sharp, 0.0837 at 0.65). About 75 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -30,20 +30,13 @@ def walk_geometry(frame: int) -> tuple[int, int, int]:
     return 3, min(frame - 17, 7), 14
 
 
-def best_hue_rmse(weights: np.ndarray, official: np.ndarray) -> float:
-    """Lowest RMSE on [0, 1] of one frame over the 1,000 hue combinations of one geometry's
-    weights [64, 64, 4], coloured as `render_shapes3d` does."""
-    from artifact.data import render_shapes3d, scene3d
+def hue_candidates(shape: int, scale: int, orientation: int) -> np.ndarray:
+    """Grid indices of one geometry under all 1,000 (floor, wall, object) hue combinations."""
+    from artifact.data.spec import SHAPES3D
 
-    w = weights.astype(np.float64)
-    colours = render_shapes3d.palette().numpy().astype(np.float64)
-    sky = np.array(render_shapes3d.SKY_RGB)
-    floor = w[..., scene3d.FLOOR, None] * colours[:, None, None, None, None, :]
-    wall = w[..., scene3d.WALL, None] * colours[None, :, None, None, None, :]
-    obj = w[..., scene3d.OBJECT, None] * colours[None, None, :, None, None, :]
-    total = floor + wall + obj + w[..., scene3d.SKY, None] * sky + scene3d.WEIGHT_ONE // 2
-    images = (total // scene3d.WEIGHT_ONE).reshape(1000, -1)
-    return float(np.sqrt(((images - official.reshape(1, -1)) ** 2).mean(1).min()) / 255)
+    hues = np.stack(np.meshgrid(*[np.arange(10)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    geometry = np.broadcast_to([scale, shape, orientation], (len(hues), 3))
+    return np.ravel_multi_index(tuple(np.concatenate([hues, geometry], 1).T), SHAPES3D.factor_sizes)
 
 
 def main() -> None:
@@ -52,18 +45,17 @@ def main() -> None:
     parser.add_argument("sigmas", nargs="*", type=float, default=[0, 0.5, 0.6, 0.65, 0.7, 0.8])
     args = parser.parse_args()
 
-    from artifact.data import fidelity, scene3d
+    from artifact.data import fidelity, render_shapes3d, scene3d
 
-    official = fidelity.load_reference(args.reference, "shapes3d").astype(np.float64)
-    geometries = [walk_geometry(f) for f in range(len(official))]
-    orientations = sorted({o for _, _, o in geometries})
-    sharp = {  # softened here per width: from the rounded sharp weights, within a level of /4's
-        o: scene3d.shade_views(scene3d.ORIENTATIONS_DEG[o], sigma=0) for o in orientations
-    }
+    official = fidelity.load_reference(args.reference, "shapes3d")
+    candidates = [hue_candidates(*walk_geometry(f)) for f in range(len(official))]
+    # Softened here per width, from the rounded sharp weights: within a level of the renderer's.
+    sharp = scene3d.geometry_table(sigma=0).astype(np.float64)
     for sigma in args.sigmas:
+        table = np.round(scene3d.soften(sharp, sigma)).astype(np.uint16)
         scores = [
-            best_hue_rmse(np.round(scene3d.soften(sharp[o][s, c].astype(np.float64), sigma)), f)
-            for f, (s, c, o) in zip(official, geometries, strict=True)
+            fidelity.best_rmse(frame[None], [render_shapes3d.render(indices, table)]).score[0]
+            for frame, indices in zip(official, candidates, strict=True)
         ]
         print(json.dumps({
             "sigma_px": sigma,

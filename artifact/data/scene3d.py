@@ -188,18 +188,18 @@ def shade_views(orientation_deg: float, sigma: float = SOFTEN_SIGMA_PX) -> np.nd
     return np.round(soften(pixels * (WEIGHT_ONE / k2), sigma)).astype(np.uint16)
 
 
-def shade_orientations(orientation_ids) -> dict[int, np.ndarray]:
+def shade_orientations(orientation_ids, sigma: float = SOFTEN_SIGMA_PX) -> dict[int, np.ndarray]:
     """`shade_views` of several orientations (indices into ORIENTATIONS_DEG), computed in
     threads: numpy releases the GIL in array arithmetic, and each view is independent."""
     ids = sorted({int(o) for o in orientation_ids})
     with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
-        views = pool.map(lambda o: shade_views(ORIENTATIONS_DEG[o]), ids)
+        views = pool.map(lambda o: shade_views(ORIENTATIONS_DEG[o], sigma), ids)
         return dict(zip(ids, views, strict=True))
 
 
-def geometry_table() -> np.ndarray:
-    """Weights of all 480 geometries in grid order (scale, shape, orientation):
-    uint16 [8 * 4 * 15, 64, 64, 4 labels]."""
-    views = shade_orientations(range(len(ORIENTATIONS_DEG)))
+def geometry_table(sigma: float = SOFTEN_SIGMA_PX) -> np.ndarray:
+    """Weights of all 480 geometries in grid order (scale, shape, orientation), softened by
+    `sigma` pixels: uint16 [8 * 4 * 15, 64, 64, 4 labels]."""
+    views = shade_orientations(range(len(ORIENTATIONS_DEG)), sigma)
     table = np.stack([views[o] for o in range(len(ORIENTATIONS_DEG))], 2)  # [4, 8, 15, ...]
     return table.transpose(1, 0, 2, 3, 4, 5).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 4)
